@@ -1,0 +1,68 @@
+package dev.kdflow.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import java.util.List;
+import lombok.Data;
+
+/** The dataset: where it is, how it is batched, normalised and augmented. */
+@Data
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class DatasetSpec {
+  /** Debian's dataset-fashion-mnist installs the IDX files here. */
+  public static final String DEFAULT_FASHION_MNIST_PATH = "/usr/share/datasets/fashion-mnist";
+
+  /** Dataset formats. */
+  public enum Type {
+    /** Fashion-MNIST IDX files (train-images-idx3-ubyte[.gz] etc.). */
+    @JsonProperty("fashionMnist")
+    FASHION_MNIST,
+    /** MNIST IDX files (same format). */
+    @JsonProperty("mnist")
+    MNIST,
+    /** CIFAR-10 binary batches (data_batch_1..5.bin, test_batch.bin). */
+    @JsonProperty("cifar10")
+    CIFAR10,
+    /** train/ and val/ folders with one sub-folder of JPEG/PNG images per class. */
+    @JsonProperty("imageFolder")
+    IMAGE_FOLDER
+  }
+
+  @JsonPropertyDescription("Dataset format: fashionMnist (default), mnist, cifar10, imageFolder.")
+  private Type type = Type.FASHION_MNIST;
+
+  @JsonPropertyDescription(
+      "Directory holding the dataset. Default /usr/share/datasets/fashion-mnist for"
+          + " fashionMnist; required for the other types.")
+  private String path;
+
+  @JsonPropertyDescription("Training batch size. Default 128.")
+  private Integer batchSize = 128;
+
+  @JsonPropertyDescription("Validation batch size. Default 512.")
+  private Integer validBatchSize = 512;
+
+  @JsonPropertyDescription("Use only the first N training examples (quick runs, tests).")
+  private Integer trainLimit;
+
+  @JsonPropertyDescription("Use only the first N validation examples.")
+  private Integer validLimit;
+
+  @JsonPropertyDescription("Per-channel normalisation mean. Default: the dataset's own statistics.")
+  private List<Double> mean;
+
+  @JsonPropertyDescription("Per-channel normalisation std. Default: the dataset's own statistics.")
+  private List<Double> std;
+
+  @JsonPropertyDescription(
+      "Zero padding before a random crop back to the image size; 0 disables. Default 0.")
+  private Integer randomCropPadding = 0;
+
+  @JsonPropertyDescription("Random horizontal flip of training images. Default false.")
+  private Boolean horizontalFlip = false;
+
+  @JsonPropertyDescription(
+      "imageFolder: images are resized (shorter side) and centre-cropped to this size. Default 224.")
+  private Integer imageSize = 224;
+}

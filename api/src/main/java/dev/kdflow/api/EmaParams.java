@@ -1,0 +1,34 @@
+package dev.kdflow.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import lombok.Data;
+
+/** EMA of the student's weights (SuperGradients' {@code ema_params}). */
+@Data
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class EmaParams {
+  /** How the decay ramps up over the first steps. */
+  public enum DecayType {
+    /** {@code min(decay, (1 + step) / (10 + step))}. */
+    @JsonProperty("threshold")
+    THRESHOLD,
+    /** {@code decay · (1 − exp(−step / beta))}. */
+    @JsonProperty("exp")
+    EXP,
+    /** {@code decay} from the first step. */
+    @JsonProperty("constant")
+    CONSTANT
+  }
+
+  @JsonPropertyDescription("EMA decay in (0, 1). Default 0.9999.")
+  private Double decay = 0.9999;
+
+  @JsonPropertyDescription("Decay ramp: threshold (default), exp or constant.")
+  private DecayType decayType = DecayType.THRESHOLD;
+
+  @JsonPropertyDescription(
+      "Ramp length of the exp decay type, in steps/1000 units as in SuperGradients. Default 15.")
+  private Double beta = 15.0;
+}

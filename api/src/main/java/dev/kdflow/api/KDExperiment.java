@@ -1,0 +1,42 @@
+package dev.kdflow.api;
+
+import io.fabric8.kubernetes.api.model.Namespaced;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.model.annotation.Group;
+import io.fabric8.kubernetes.model.annotation.Kind;
+import io.fabric8.kubernetes.model.annotation.Plural;
+import io.fabric8.kubernetes.model.annotation.ShortNames;
+import io.fabric8.kubernetes.model.annotation.Singular;
+import io.fabric8.kubernetes.model.annotation.Version;
+
+/**
+ * A knowledge-distillation experiment: the training recipe (student, teacher, KD loss, training
+ * parameters, dataset, checkpoints) plus, for clusters, the resources and policies of the training
+ * Job. The same manifest runs locally with {@code kdflow run} and on a cluster through the
+ * operator.
+ */
+@Group(KDExperiment.GROUP)
+@Version(KDExperiment.VERSION)
+@Kind(KDExperiment.KIND)
+@Plural(KDExperiment.PLURAL)
+@Singular("kdexperiment")
+@ShortNames(KDExperiment.SHORT_NAME)
+public class KDExperiment extends CustomResource<KDExperimentSpec, KDExperimentStatus>
+    implements Namespaced {
+  public static final String GROUP = "kdflow.dev";
+  public static final String VERSION = "v1alpha1";
+  public static final String KIND = "KDExperiment";
+  public static final String PLURAL = "kdexperiments";
+  public static final String SHORT_NAME = "kdx";
+  public static final String API_VERSION = GROUP + "/" + VERSION;
+
+  @Override
+  protected KDExperimentSpec initSpec() {
+    return new KDExperimentSpec();
+  }
+
+  @Override
+  protected KDExperimentStatus initStatus() {
+    return null;
+  }
+}

@@ -1,0 +1,23 @@
+package dev.kdflow.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import lombok.Data;
+
+/** KD module arch params (SuperGradients' {@code arch_params}) and the KD loss. */
+@Data
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class KDSpec {
+  @JsonPropertyDescription(
+      "Re-normalises the teacher's input when the teacher was trained with other normalisation"
+          + " than the student's data (applied to the teacher's input only).")
+  private NormalizationAdapterSpec teacherInputAdapter;
+
+  @JsonPropertyDescription(
+      "Run the teacher during validation too, so its accuracy is reported (default true;"
+          + " SuperGradients defaults to false).")
+  private Boolean runTeacherOnEval = true;
+
+  @JsonPropertyDescription("The distillation loss.")
+  private LossSpec loss = new LossSpec();
+}

@@ -1,0 +1,26 @@
+package dev.kdflow.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import java.util.List;
+import lombok.Data;
+
+/**
+ * Maps data normalised with (meanOriginal, stdOriginal) to data normalised with (meanRequired,
+ * stdRequired), per channel.
+ */
+@Data
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class NormalizationAdapterSpec {
+  @JsonPropertyDescription("Per-channel mean the data was normalised with.")
+  private List<Double> meanOriginal;
+
+  @JsonPropertyDescription("Per-channel std the data was normalised with.")
+  private List<Double> stdOriginal;
+
+  @JsonPropertyDescription("Per-channel mean the teacher expects.")
+  private List<Double> meanRequired;
+
+  @JsonPropertyDescription("Per-channel std the teacher expects.")
+  private List<Double> stdRequired;
+}

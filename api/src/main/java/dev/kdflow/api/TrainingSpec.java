@@ -1,0 +1,106 @@
+package dev.kdflow.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import java.util.ArrayList;
+import java.util.List;
+import lombok.Data;
+
+/**
+ * Training hyper-parameters, named as SuperGradients' {@code training_hyperparams} in camelCase.
+ */
+@Data
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class TrainingSpec {
+  /** Optimizers. */
+  public enum Optimizer {
+    SGD,
+    Adam,
+    AdamW
+  }
+
+  /** Learning-rate schedules (after warm-up). */
+  public enum LrMode {
+    @JsonProperty("constant")
+    CONSTANT,
+    @JsonProperty("step")
+    STEP,
+    @JsonProperty("cosine")
+    COSINE
+  }
+
+  /** The validation metric that decides which checkpoint is the best. */
+  public enum Metric {
+    @JsonProperty("top1")
+    TOP1,
+    @JsonProperty("top5")
+    TOP5
+  }
+
+  @JsonPropertyDescription("Number of epochs to train (>= 1).")
+  private Integer maxEpochs;
+
+  @JsonPropertyDescription("Optimizer: SGD (default), Adam or AdamW.")
+  private Optimizer optimizer = Optimizer.SGD;
+
+  @JsonPropertyDescription("Optimizer parameters (momentum, nesterov, weightDecay, betas, eps).")
+  private OptimizerParams optimizerParams = new OptimizerParams();
+
+  @JsonPropertyDescription("Learning rate after warm-up (> 0).")
+  private Double initialLr;
+
+  @JsonPropertyDescription("Learning-rate schedule: constant (default), step or cosine.")
+  private LrMode lrMode = LrMode.CONSTANT;
+
+  @JsonPropertyDescription(
+      "Step schedule: the epochs at which the learning rate is multiplied by lrDecayFactor.")
+  private List<Integer> lrUpdates = new ArrayList<>();
+
+  @JsonPropertyDescription("Step schedule: factor applied at each of lrUpdates. Default 0.1.")
+  private Double lrDecayFactor = 0.1;
+
+  @JsonPropertyDescription(
+      "Cosine schedule: final learning rate as a fraction of initialLr. Default 0.01.")
+  private Double cosineFinalLrRatio = 0.01;
+
+  @JsonPropertyDescription("Epochs of linear warm-up before the schedule starts. Default 0.")
+  private Integer lrWarmupEpochs = 0;
+
+  @JsonPropertyDescription(
+      "Learning rate at the start of warm-up. Default initialLr / (lrWarmupEpochs + 1), as in"
+          + " SuperGradients.")
+  private Double warmupInitialLr;
+
+  @JsonPropertyDescription(
+      "Keep an exponential moving average of the student's weights. Default false.")
+  private Boolean ema = false;
+
+  @JsonPropertyDescription("EMA parameters.")
+  private EmaParams emaParams = new EmaParams();
+
+  @JsonPropertyDescription(
+      "Clip the global gradient norm to this value; unset or 0 disables clipping.")
+  private Double clipGradNorm;
+
+  @JsonPropertyDescription("The validation metric that selects ckpt_best: top1 (default) or top5.")
+  private Metric metricToWatch = Metric.TOP1;
+
+  @JsonPropertyDescription(
+      "Validate every N epochs (the last epoch is always validated). Default 1.")
+  private Integer runValidationFreq = 1;
+
+  @JsonPropertyDescription("Epochs after which a ckpt_epoch_N checkpoint is kept.")
+  private List<Integer> saveCkptEpochList = new ArrayList<>();
+
+  @JsonPropertyDescription("Random seed for weights, data order and augmentation. Default 42.")
+  private Long seed = 42L;
+
+  @JsonPropertyDescription("Continue from ckpt_latest when it exists. Default false.")
+  private Boolean resume = false;
+
+  @JsonPropertyDescription(
+      "Write a step record to metrics.jsonl every N optimizer steps (0 = only per epoch). Default"
+          + " 50.")
+  private Integer logEveryNSteps = 50;
+}
