@@ -1,0 +1,196 @@
+package dev.kdflow.api;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The catalogue of architectures kdflow can build and the parameters each accepts. The trainer's
+ * model registry builds exactly these; validators (CLI and operator) check specs against them
+ * without needing the trainer.
+ */
+public final class Architectures {
+
+  /** The JSON type of an architecture parameter. */
+  public enum ParamType {
+    INT,
+    DOUBLE,
+    BOOLEAN,
+    INT_LIST
+  }
+
+  /**
+   * One accepted parameter.
+   *
+   * @param name the archParams key
+   * @param type the JSON type it must have
+   * @param defaultValue the value used when the key is absent
+   * @param description what it does
+   */
+  public record Param(String name, ParamType type, Object defaultValue, String description) {}
+
+  /**
+   * One architecture.
+   *
+   * @param name the registry name
+   * @param description what it is
+   * @param params accepted parameters by name
+   */
+  public record Architecture(String name, String description, Map<String, Param> params) {}
+
+  private static final Map<String, Architecture> CATALOGUE = new LinkedHashMap<>();
+
+  static {
+    add(
+        "mlp",
+        "Multi-layer perceptron on flattened input (e.g. 784-800-800-10 for Fashion-MNIST).",
+        new Param("inputSize", ParamType.INT, 784, "Flattened input size."),
+        new Param("hiddenSizes", ParamType.INT_LIST, List.of(800, 800), "Hidden layer widths."),
+        new Param("numClasses", ParamType.INT, 10, "Number of output classes."),
+        new Param("dropout", ParamType.DOUBLE, 0.0, "Dropout after each hidden layer."));
+    add(
+        "cnn",
+        "Small CNN: per stage conv3x3-BN-ReLU-maxpool, then a hidden linear layer.",
+        new Param("inChannels", ParamType.INT, 1, "Input channels."),
+        new Param("channels", ParamType.INT_LIST, List.of(32, 64), "Channels of each stage."),
+        new Param("hiddenSize", ParamType.INT, 128, "Width of the hidden linear layer."),
+        new Param("numClasses", ParamType.INT, 10, "Number of output classes."),
+        new Param("dropout", ParamType.DOUBLE, 0.0, "Dropout before the classifier."));
+    add(
+        "resnet_small",
+        "Small ResNet for 28x28/32x32 images: conv3x3 stem, one basic block per stage, global"
+            + " average pool, linear.",
+        new Param("inChannels", ParamType.INT, 1, "Input channels."),
+        new Param(
+            "stageChannels",
+            ParamType.INT_LIST,
+            List.of(32, 32, 64, 64),
+            "Channels of each residual block."),
+        new Param("stageStrides", ParamType.INT_LIST, List.of(1, 1, 2, 1), "Stride of each block."),
+        new Param("numClasses", ParamType.INT, 10, "Number of output classes."));
+    for (String depth : List.of("18", "34", "50")) {
+      add(
+          "resnet" + depth,
+          "ResNet-" + depth + " (He et al.).",
+          new Param("inChannels", ParamType.INT, 3, "Input channels."),
+          new Param("numClasses", ParamType.INT, 1000, "Number of output classes."),
+          new Param(
+              "smallImageStem",
+              ParamType.BOOLEAN,
+              false,
+              "Use a 3x3 stride-1 stem without max-pool (CIFAR/MNIST-sized images)."));
+    }
+    add(
+        "mobilenet_v2",
+        "MobileNetV2 (Sandler et al.).",
+        new Param("inChannels", ParamType.INT, 3, "Input channels."),
+        new Param("numClasses", ParamType.INT, 1000, "Number of output classes."),
+        new Param("widthMultiplier", ParamType.DOUBLE, 1.0, "Channel width multiplier."),
+        new Param(
+            "smallImageStem",
+            ParamType.BOOLEAN,
+            false,
+            "Use a stride-1 stem (CIFAR/MNIST-sized images)."));
+  }
+
+  private Architectures() {}
+
+  private static void add(String name, String description, Param... params) {
+    Map<String, Param> byName = new LinkedHashMap<>();
+    for (Param p : params) {
+      byName.put(p.name(), p);
+    }
+    CATALOGUE.put(name, new Architecture(name, description, Collections.unmodifiableMap(byName)));
+  }
+
+  /** Looks up an architecture by registry name. */
+  public static Optional<Architecture> find(String name) {
+    return Optional.ofNullable(name).map(CATALOGUE::get);
+  }
+
+  /** All registry names, in catalogue order. */
+  public static List<String> names() {
+    return new ArrayList<>(CATALOGUE.keySet());
+  }
+
+  /**
+   * Checks archParams against the catalogue.
+   *
+   * @param architecture registry name (must exist)
+   * @param archParams the user's parameters
+   * @param path the field path of archParams, used in messages
+   * @return one message per problem, each starting with the field path
+   */
+  public static List<String> checkParams(
+      String architecture, Map<String, Object> archParams, String path) {
+    List<String> problems = new ArrayList<>();
+    Architecture arch = CATALOGUE.get(architecture);
+    if (arch == null || archParams == null) {
+      return problems;
+    }
+    for (Map.Entry<String, Object> e : archParams.entrySet()) {
+      Param p = arch.params().get(e.getKey());
+      String at = path + "." + e.getKey();
+      if (p == null) {
+        problems.add(
+            at
+                + ": unknown parameter of "
+                + architecture
+                + "; accepted: "
+                + String.join(", ", arch.params().keySet()));
+      } else if (!hasType(e.getValue(), p.type())) {
+        problems.add(
+            at
+                + ": must be "
+                + describe(p.type())
+                + ", got "
+                + (e.getValue() == null ? "null" : "'" + e.getValue() + "'"));
+      }
+    }
+    return problems;
+  }
+
+  /** Resolves a parameter: the user's value or the catalogue default. */
+  public static Object valueOf(String architecture, Map<String, Object> archParams, String param) {
+    Architecture arch = CATALOGUE.get(architecture);
+    if (arch == null || !arch.params().containsKey(param)) {
+      throw new IllegalArgumentException(architecture + " has no parameter " + param);
+    }
+    Object v = archParams == null ? null : archParams.get(param);
+    return v != null ? v : arch.params().get(param).defaultValue();
+  }
+
+  private static boolean hasType(Object v, ParamType type) {
+    switch (type) {
+      case INT:
+        return isInt(v);
+      case DOUBLE:
+        return v instanceof Number;
+      case BOOLEAN:
+        return v instanceof Boolean;
+      case INT_LIST:
+        return v instanceof List<?> l && !l.isEmpty() && l.stream().allMatch(Architectures::isInt);
+      default:
+        return false;
+    }
+  }
+
+  private static boolean isInt(Object v) {
+    return v instanceof Integer
+        || v instanceof Long
+        || v instanceof Short
+        || (v instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue()));
+  }
+
+  private static String describe(ParamType type) {
+    return switch (type) {
+      case INT -> "an integer";
+      case DOUBLE -> "a number";
+      case BOOLEAN -> "true or false";
+      case INT_LIST -> "a non-empty list of integers";
+    };
+  }
+}
