@@ -1,0 +1,193 @@
+package dev.kdflow.trainer.recipe;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * A view of one mapping of a recipe that remembers which keys were read, so that every key kdflow
+ * does not honour can be reported with its path instead of being silently ignored. Type errors are
+ * collected, not thrown, so one pass reports every problem.
+ */
+final class RecipeNode {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final JsonNode node;
+  private final String path;
+  private final List<String> problems;
+  private final Set<String> consumed = new HashSet<>();
+  private final List<RecipeNode> children = new ArrayList<>();
+
+  RecipeNode(JsonNode node, String path, List<String> problems) {
+    this.node = node;
+    this.path = path;
+    this.problems = problems;
+  }
+
+  String path() {
+    return path;
+  }
+
+  String at(String key) {
+    return path.isEmpty() ? key : path + "." + key;
+  }
+
+  boolean has(String key) {
+    JsonNode v = node.get(key);
+    return v != null && !v.isNull();
+  }
+
+  /** Marks a key as understood without reading it (e.g. a value that must merely be absent). */
+  JsonNode raw(String key) {
+    consumed.add(key);
+    JsonNode v = node.get(key);
+    return v == null || v.isNull() ? null : v;
+  }
+
+  void problem(String key, String message) {
+    problems.add(at(key) + ": " + message);
+  }
+
+  RecipeNode object(String key) {
+    JsonNode v = raw(key);
+    if (v == null) {
+      return null;
+    }
+    if (!v.isObject()) {
+      problem(key, "must be a mapping, got " + describe(v));
+      return null;
+    }
+    RecipeNode child = new RecipeNode(v, at(key), problems);
+    children.add(child);
+    return child;
+  }
+
+  String string(String key) {
+    JsonNode v = raw(key);
+    if (v == null) {
+      return null;
+    }
+    if (!v.isTextual()) {
+      problem(key, "must be a string, got " + describe(v));
+      return null;
+    }
+    return v.asText();
+  }
+
+  Integer integer(String key) {
+    JsonNode v = raw(key);
+    if (v == null) {
+      return null;
+    }
+    if (!v.isIntegralNumber() && !(v.isNumber() && v.asDouble() == Math.rint(v.asDouble()))) {
+      problem(key, "must be an integer, got " + describe(v));
+      return null;
+    }
+    return v.asInt();
+  }
+
+  Double number(String key) {
+    JsonNode v = raw(key);
+    if (v == null) {
+      return null;
+    }
+    if (!v.isNumber()) {
+      problem(key, "must be a number, got " + describe(v));
+      return null;
+    }
+    return v.asDouble();
+  }
+
+  Boolean bool(String key) {
+    JsonNode v = raw(key);
+    if (v == null) {
+      return null;
+    }
+    if (!v.isBoolean()) {
+      problem(key, "must be true or false, got " + describe(v));
+      return null;
+    }
+    return v.asBoolean();
+  }
+
+  <T> List<T> list(String key, Function<JsonNode, T> element, String elementKind) {
+    JsonNode v = raw(key);
+    if (v == null) {
+      return null;
+    }
+    if (!v.isArray()) {
+      problem(key, "must be a list of " + elementKind + ", got " + describe(v));
+      return null;
+    }
+    List<T> out = new ArrayList<>();
+    for (int i = 0; i < v.size(); i++) {
+      T t = element.apply(v.get(i));
+      if (t == null) {
+        problems.add(
+            at(key) + "[" + i + "]: must be " + elementKind + ", got " + describe(v.get(i)));
+        return null;
+      }
+      out.add(t);
+    }
+    return out;
+  }
+
+  static Integer asInt(JsonNode n) {
+    return n.isIntegralNumber() ? Integer.valueOf(n.asInt()) : null;
+  }
+
+  static Double asDouble(JsonNode n) {
+    return n.isNumber() ? Double.valueOf(n.asDouble()) : null;
+  }
+
+  /** A free-form mapping (architecture parameters), converted to plain Java values. */
+  @SuppressWarnings("unchecked")
+  Map<String, Object> map(String key) {
+    JsonNode v = raw(key);
+    if (v == null) {
+      return null;
+    }
+    if (!v.isObject()) {
+      problem(key, "must be a mapping, got " + describe(v));
+      return null;
+    }
+    return JSON.convertValue(v, LinkedHashMap.class);
+  }
+
+  /** Reports every key of this mapping and its read children that nobody read. */
+  void reportUnread(String hint) {
+    Iterator<String> names = node.fieldNames();
+    while (names.hasNext()) {
+      String name = names.next();
+      if (!consumed.contains(name)) {
+        problems.add(at(name) + ": kdflow does not support this key" + hint);
+      }
+    }
+    for (RecipeNode child : children) {
+      child.reportUnread(hint);
+    }
+  }
+
+  static String describe(JsonNode v) {
+    if (v == null || v.isNull()) {
+      return "null";
+    }
+    if (v.isObject()) {
+      return "a mapping";
+    }
+    if (v.isArray()) {
+      return "a list";
+    }
+    if (v.isTextual()) {
+      return "'" + v.asText() + "'";
+    }
+    return v.toString();
+  }
+}
