@@ -3,6 +3,8 @@ package dev.kdflow.trainer.report;
 import dev.kdflow.trainer.report.MetricsLog.Epoch;
 import dev.kdflow.trainer.report.MetricsLog.Run;
 import dev.kdflow.trainer.report.ReportGenerator.Best;
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Base64;
@@ -152,6 +154,7 @@ final class HtmlReport {
         .append("<th>begins</th><th>ended</th><th>status</th><th>reason</th></tr>\n");
     int index = 1;
     for (Run run : log.runs()) {
+      boolean latest = index == log.runs().size();
       h.append("<tr><td>").append(index++).append("</td><td>").append(esc(time(run.startTime())));
       h.append("</td><td>");
       if (run.resumedFromEpoch() != null) {
@@ -160,7 +163,12 @@ final class HtmlReport {
         h.append("from scratch");
       }
       h.append("</td><td>").append(esc(time(run.endTime()))).append("</td><td>");
-      h.append(esc(run.status() == null ? "–" : run.status()));
+      // A run without an end record was killed, unless it is the latest: that one may still run.
+      h.append(
+          esc(
+              run.status() != null
+                  ? run.status()
+                  : latest ? "running or interrupted" : "interrupted"));
       h.append("</td><td class=\"text\">").append(esc(run.reason() == null ? "" : run.reason()));
       h.append("</td></tr>\n");
     }
@@ -302,7 +310,13 @@ final class HtmlReport {
   }
 
   private static String lr(Double lr) {
-    return lr == null ? "–" : String.format(Locale.ROOT, "%.3g", lr);
+    if (lr == null || !Double.isFinite(lr)) {
+      return lr == null ? "–" : String.valueOf(lr);
+    }
+    if (lr != 0 && Math.abs(lr) < 1e-3) {
+      return String.format(Locale.ROOT, "%.2e", lr);
+    }
+    return new BigDecimal(lr).round(new MathContext(3)).stripTrailingZeros().toPlainString();
   }
 
   /** Seconds as {@code 12.3 s}, {@code 4 min 05 s} or {@code 1 h 02 min}. */

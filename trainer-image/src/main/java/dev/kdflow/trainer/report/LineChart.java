@@ -19,6 +19,7 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -79,6 +80,7 @@ final class LineChart {
   private final List<Event> events = new ArrayList<>();
   private boolean percent;
   private boolean yFromZero;
+  private boolean xFromZero;
   private String emptyMessage = "No data yet";
 
   LineChart(String title, String xLabel, String yLabel) {
@@ -116,6 +118,12 @@ final class LineChart {
   /** The y axis starts at zero (losses). */
   LineChart yFromZero() {
     this.yFromZero = true;
+    return this;
+  }
+
+  /** The x axis starts at zero (step-level data begins before the first finished epoch). */
+  LineChart xFromZero() {
+    this.xFromZero = true;
     return this;
   }
 
@@ -192,7 +200,7 @@ final class LineChart {
     g.setFont(tickFont);
     FontMetrics fm = g.getFontMetrics();
     g.setStroke(new BasicStroke(1f));
-    for (double v : yt.values()) {
+    for (double v : empty ? List.<Double>of() : yt.values()) {
       double py = sy.map(v);
       g.setColor(GRID);
       g.draw(new Line2D.Double(plot.getMinX(), py, plot.getMaxX(), py));
@@ -205,7 +213,7 @@ final class LineChart {
             (float) (py + fm.getAscent() / 2.0 - 1));
       }
     }
-    for (double v : xt.values()) {
+    for (double v : empty ? List.<Double>of() : xt.values()) {
       if (v < x0 || v > x1) {
         continue;
       }
@@ -281,6 +289,15 @@ final class LineChart {
       g.setColor(s.color());
       g.setStroke(stroke(s));
       g.draw(path(s, sx, sy));
+      if (!(s.dots() && s.x().length <= MAX_DOTS)) {
+        // A point with no finite neighbour draws no line segment; show it as a small dot.
+        double r = s.width() + 1;
+        for (int i = 0; i < s.x().length; i++) {
+          if (isolated(s, i)) {
+            g.fill(new Ellipse2D.Double(sx.map(s.x()[i]) - r, sy.map(s.y()[i]) - r, 2 * r, 2 * r));
+          }
+        }
+      }
       if (s.dots() && s.x().length <= MAX_DOTS) {
         double r = Math.max(2.5, s.width() + 1.2);
         for (int i = 0; i < s.x().length; i++) {
@@ -311,12 +328,34 @@ final class LineChart {
       g.setStroke(new BasicStroke(2.2f));
       g.draw(new Ellipse2D.Double(px - 8, py - 8, 16, 16));
       int tw = fm.stringWidth(m.label());
-      double tx = px - tw / 2.0;
-      tx = Math.max(plot.getMinX() + 4, Math.min(tx, plot.getMaxX() - tw - 4));
-      double ty = py - 14;
-      if (ty - fm.getAscent() < plot.getMinY() + 2) {
-        ty = py + 14 + fm.getAscent();
+      double bw = tw + 10;
+      double bh = fm.getAscent() + fm.getDescent() + 6;
+      // Above, below, right, left of the point: the first that hides no data and fits.
+      double[][] candidates = {
+        {px - bw / 2, py - 14 - bh},
+        {px - bw / 2, py + 14},
+        {px + 14, py - bh / 2},
+        {px - 14 - bw, py - bh / 2}
+      };
+      double bx = candidates[0][0];
+      double by = candidates[0][1];
+      double fewest = Double.MAX_VALUE;
+      for (double[] c : candidates) {
+        double cx = Math.max(plot.getMinX() + 2, Math.min(c[0], plot.getMaxX() - bw - 2));
+        double cy = Math.max(plot.getMinY() + 2, Math.min(c[1], plot.getMaxY() - bh - 2));
+        Rectangle2D candidate = new Rectangle2D.Double(cx, cy, bw, bh);
+        double hidden = covered(candidate, sx, sy);
+        if (candidate.intersects(px - 9, py - 9, 18, 18)) {
+          hidden += 1000;
+        }
+        if (hidden < fewest) {
+          fewest = hidden;
+          bx = cx;
+          by = cy;
+        }
       }
+      double tx = bx + 5;
+      double ty = by + 3 + fm.getAscent();
       RoundRectangle2D box =
           new RoundRectangle2D.Double(
               tx - 5, ty - fm.getAscent() - 3, tw + 10, fm.getAscent() + fm.getDescent() + 6, 6, 6);
@@ -402,12 +441,20 @@ final class LineChart {
           covered += weight * stride;
         }
       }
-      // Segments crossing the box count too, sampled at their midpoints.
-      for (int i = 1; i < s.x().length; i += stride) {
-        double mx = (s.x()[i - 1] + s.x()[i]) / 2;
-        double my = (s.y()[i - 1] + s.y()[i]) / 2;
-        if (finite(mx) && finite(my) && box.contains(sx.map(mx), sy.map(my))) {
-          covered += weight * stride;
+      // Segments crossing the box count too, sampled along their length.
+      for (int i = stride; i < s.x().length; i += stride) {
+        double ax = s.x()[i - stride];
+        double ay = s.y()[i - stride];
+        double bx = s.x()[i];
+        double by = s.y()[i];
+        if (!finite(ax) || !finite(ay) || !finite(bx) || !finite(by)) {
+          continue;
+        }
+        for (int k = 1; k < 8; k++) {
+          double t = k / 8.0;
+          if (box.contains(sx.map(ax + t * (bx - ax)), sy.map(ay + t * (by - ay)))) {
+            covered += weight * stride / 4.0;
+          }
         }
       }
     }
@@ -460,6 +507,9 @@ final class LineChart {
     if (min > max) {
       return null;
     }
+    if (xFromZero) {
+      min = Math.min(0, min);
+    }
     if (max - min < 1) {
       double mid = (min + max) / 2;
       return new double[] {Math.floor(mid - 0.5), Math.ceil(mid + 0.5)};
@@ -510,7 +560,16 @@ final class LineChart {
   }
 
   private static String formatX(double v) {
-    return v == Math.rint(v) ? String.valueOf((long) v) : String.format(Locale.ROOT, "%.1f", v);
+    return v == Math.rint(v)
+        ? String.valueOf((long) v)
+        : BigDecimal.valueOf(v).stripTrailingZeros().toPlainString();
+  }
+
+  private static boolean isolated(Series s, int i) {
+    return finite(s.x()[i])
+        && finite(s.y()[i])
+        && (i == 0 || !finite(s.x()[i - 1]) || !finite(s.y()[i - 1]))
+        && (i == s.x().length - 1 || !finite(s.x()[i + 1]) || !finite(s.y()[i + 1]));
   }
 
   private static boolean finite(double v) {
@@ -552,8 +611,9 @@ final class LineChart {
 
     /** Whole-number ticks (epochs). */
     static Ticks integers(double lo, double hi, int count) {
-      double step = Math.max(1, niceStep((hi - lo) / Math.max(1, count - 1)));
-      step = Math.ceil(step);
+      double step = niceStep((hi - lo) / Math.max(1, count - 1));
+      // Whole epochs, except within about one epoch (logged steps only), where quarters help.
+      step = hi - lo <= 1.5 ? Math.max(0.25, step) : Math.ceil(Math.max(1, step));
       double min = Math.ceil(lo / step - 1e-9) * step;
       double max = Math.floor(hi / step + 1e-9) * step;
       if (max < min) {

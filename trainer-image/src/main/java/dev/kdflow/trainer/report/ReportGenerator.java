@@ -89,6 +89,9 @@ public final class ReportGenerator {
     double[] x = epochs.stream().mapToDouble(Epoch::epoch).toArray();
     List<Step> steps = log.steps();
     if (!steps.isEmpty()) {
+      chart.xFromZero();
+      // Faint behind the epoch curves; the main line while no epoch has finished.
+      float alpha = epochs.isEmpty() ? 0.9f : 0.28f;
       double[] sx = stepPositions(steps);
       chart.add(
           new Series(
@@ -98,7 +101,7 @@ public final class ReportGenerator {
               values(steps, Step::loss),
               1.2f,
               false,
-              0.28f,
+              alpha,
               false));
       if (steps.stream().anyMatch(s -> s.distillLoss() != null)) {
         chart.add(
@@ -109,7 +112,7 @@ public final class ReportGenerator {
                 values(steps, Step::distillLoss),
                 1.0f,
                 false,
-                0.22f,
+                alpha * 0.8f,
                 false));
       }
     }
