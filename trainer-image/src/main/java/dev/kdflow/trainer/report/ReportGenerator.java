@@ -6,6 +6,7 @@ import dev.kdflow.trainer.report.LineChart.Series;
 import dev.kdflow.trainer.report.MetricsLog.Epoch;
 import dev.kdflow.trainer.report.MetricsLog.Run;
 import dev.kdflow.trainer.report.MetricsLog.Step;
+import java.awt.Color;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -15,12 +16,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Function;
-import java.util.function.ToDoubleFunction;
 
 /**
  * Turns an experiment's {@code metrics.jsonl} into a report in {@code <experimentDir>/report/}: a
@@ -93,36 +92,33 @@ public final class ReportGenerator {
       // Faint behind the epoch curves; the main line while no epoch has finished.
       float alpha = epochs.isEmpty() ? 0.9f : 0.28f;
       double[] sx = stepPositions(steps);
-      chart.add(
-          new Series(
-              "train loss (logged steps)",
-              LineChart.BLUE,
-              sx,
-              values(steps, Step::loss),
-              1.2f,
-              false,
-              alpha,
-              false));
-      if (steps.stream().anyMatch(s -> s.distillLoss() != null)) {
-        chart.add(
-            new Series(
-                "distill loss (logged steps)",
-                LineChart.GREEN,
-                sx,
-                values(steps, Step::distillLoss),
-                1.0f,
-                false,
-                alpha * 0.8f,
-                false));
-      }
+      add(
+          chart,
+          "train loss (logged steps)",
+          LineChart.BLUE,
+          sx,
+          steps,
+          Step::loss,
+          1.2f,
+          false,
+          alpha,
+          false);
+      add(
+          chart,
+          "distill loss (logged steps)",
+          LineChart.GREEN,
+          sx,
+          steps,
+          Step::distillLoss,
+          1.0f,
+          false,
+          alpha * 0.8f,
+          false);
     }
-    addIfPresent(
-        chart, "train loss", LineChart.BLUE, x, values(epochs, Epoch::trainLoss), 2.6f, false);
-    addIfPresent(
-        chart, "task loss", LineChart.ORANGE, x, values(epochs, Epoch::taskLoss), 2f, false);
-    addIfPresent(
-        chart, "distill loss", LineChart.GREEN, x, values(epochs, Epoch::distillLoss), 2f, false);
-    addIfPresent(chart, "valid loss", LineChart.RED, x, values(epochs, Epoch::validLoss), 2f, true);
+    add(chart, "train loss", LineChart.BLUE, x, epochs, Epoch::trainLoss, 2.6f, false, 1f, true);
+    add(chart, "task loss", LineChart.ORANGE, x, epochs, Epoch::taskLoss, 2f, false, 1f, true);
+    add(chart, "distill loss", LineChart.GREEN, x, epochs, Epoch::distillLoss, 2f, false, 1f, true);
+    add(chart, "valid loss", LineChart.RED, x, epochs, Epoch::validLoss, 2f, true, 1f, true);
     addResumes(chart, log);
     return chart.emptyMessage("No finished epoch or logged step yet");
   }
@@ -131,27 +127,39 @@ public final class ReportGenerator {
     LineChart chart = new LineChart("Validation accuracy · " + name, "epoch", "accuracy").percent();
     List<Epoch> epochs = log.epochs();
     double[] x = epochs.stream().mapToDouble(Epoch::epoch).toArray();
-    addIfPresent(
-        chart, "student top-1", LineChart.BLUE, x, values(epochs, Epoch::top1), 2.6f, false);
-    addIfPresent(
-        chart, "student top-5", LineChart.PURPLE, x, values(epochs, Epoch::top5), 2f, false);
-    addIfPresent(
-        chart, "teacher top-1", LineChart.GREY, x, values(epochs, Epoch::teacherTop1), 2f, true);
-    double[] trainTop1 = values(epochs, Epoch::trainTop1);
-    if (Arrays.stream(trainTop1).anyMatch(Double::isFinite)) {
-      chart.add(new Series("train top-1", LineChart.ORANGE, x, trainTop1, 1.4f, true, 0.7f, false));
-    }
+    add(chart, "student top-1", LineChart.BLUE, x, epochs, Epoch::top1, 2.6f, false, 1f, true);
+    add(chart, "student top-5", LineChart.PURPLE, x, epochs, Epoch::top5, 2f, false, 1f, true);
+    add(chart, "teacher top-1", LineChart.GREY, x, epochs, Epoch::teacherTop1, 2f, true, 1f, true);
+    add(
+        chart,
+        "train top-1",
+        LineChart.ORANGE,
+        x,
+        epochs,
+        Epoch::trainTop1,
+        1.4f,
+        true,
+        0.7f,
+        false);
     bestEpoch(log)
-        .flatMap(best -> epochs.stream().filter(e -> e.epoch() == best.epoch()).findFirst())
-        .filter(e -> e.top1() != null)
         .ifPresent(
-            e ->
-                chart.marker(
-                    new Marker(
-                        e.epoch(),
-                        e.top1(),
-                        "best " + HtmlReport.percent(e.top1()) + " · epoch " + e.epoch(),
-                        LineChart.RED)));
+            best ->
+                epochs.stream()
+                    .filter(e -> e.epoch() == best.epoch() && e.top1() != null)
+                    .findFirst()
+                    .ifPresent(
+                        e ->
+                            chart.marker(
+                                new Marker(
+                                    e.epoch(),
+                                    e.top1(),
+                                    "best "
+                                        + ("top1".equals(best.metric())
+                                            ? HtmlReport.percent(e.top1())
+                                            : "by " + best.metric())
+                                        + " · epoch "
+                                        + e.epoch(),
+                                    LineChart.RED))));
     addResumes(chart, log);
     return chart.emptyMessage("No validation results yet");
   }
@@ -176,36 +184,50 @@ public final class ReportGenerator {
   record Best(int epoch, String metric, Double value) {}
 
   private static void addResumes(LineChart chart, MetricsLog log) {
+    // A restart from scratch dropped the earlier epochs, so only resumes have a place on the axis.
     for (Run run : log.resumes()) {
       if (run.resumedFromEpoch() != null) {
         chart.event(
             new Event(run.resumedFromEpoch(), "resumed after epoch " + run.resumedFromEpoch()));
-      } else {
-        chart.event(new Event(0, "restarted"));
       }
     }
   }
 
-  private static void addIfPresent(
+  /**
+   * Adds the records that have the value as a series: absent values are left out (the line joins
+   * across epochs without validation), NaN values stay (the line breaks there). Nothing is added
+   * when no record has the value.
+   */
+  private static <T> void add(
       LineChart chart,
       String name,
-      java.awt.Color color,
+      Color color,
       double[] x,
-      double[] y,
+      List<T> records,
+      Function<T, Double> value,
       float width,
-      boolean dashed) {
-    if (Arrays.stream(y).anyMatch(v -> !Double.isNaN(v))) {
-      chart.add(new Series(name, color, x, y, width, dashed, 1f, true));
+      boolean dashed,
+      float alpha,
+      boolean dots) {
+    List<double[]> points = new ArrayList<>();
+    for (int i = 0; i < records.size(); i++) {
+      Double v = value.apply(records.get(i));
+      if (v != null) {
+        points.add(new double[] {x[i], v});
+      }
     }
-  }
-
-  private static <T> double[] values(List<T> records, Function<T, Double> value) {
-    ToDoubleFunction<T> orNaN =
-        r -> {
-          Double v = value.apply(r);
-          return v == null ? Double.NaN : v;
-        };
-    return records.stream().mapToDouble(orNaN).toArray();
+    if (points.stream().anyMatch(p -> !Double.isNaN(p[1]))) {
+      chart.add(
+          new Series(
+              name,
+              color,
+              points.stream().mapToDouble(p -> p[0]).toArray(),
+              points.stream().mapToDouble(p -> p[1]).toArray(),
+              width,
+              dashed,
+              alpha,
+              dots));
+    }
   }
 
   /**

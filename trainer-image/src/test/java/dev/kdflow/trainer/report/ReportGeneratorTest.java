@@ -317,4 +317,46 @@ class ReportGeneratorTest {
     }
     assertThat(x[x.length - 1]).isEqualTo(3.0);
   }
+
+  @Test
+  void nanLossAndSparseValidationAreShownAsLogged() throws IOException {
+    Files.write(
+        dir.resolve("metrics.jsonl"),
+        List.of(
+            "{\"type\":\"start\",\"resumedFromEpoch\":null,\"experiment\":\"sparse\"}",
+            "{\"type\":\"epoch\",\"epoch\":1,\"maxEpochs\":3,\"train\":{\"loss\":1.25},"
+                + "\"valid\":{\"loss\":1.5,\"top1\":0.625,\"top5\":0.875}}",
+            "{\"type\":\"epoch\",\"epoch\":2,\"maxEpochs\":3,\"train\":{\"loss\":0.75}}",
+            "{\"type\":\"epoch\",\"epoch\":3,\"maxEpochs\":3,\"train\":{\"loss\":NaN}}",
+            "{\"type\":\"end\",\"status\":\"failed\",\"reason\":\"loss is NaN\"}"));
+
+    MetricsLog log = MetricsLog.read(dir.resolve("metrics.jsonl"));
+    ReportFiles files = ReportGenerator.generate(dir);
+
+    assertThat(log.epochs()).hasSize(3);
+    assertThat(log.epochs().get(2).trainLoss()).isNaN();
+    assertThat(log.lastValidated()).get().extracting(MetricsLog.Epoch::epoch).isEqualTo(1);
+    String html = Files.readString(files.html());
+    assertThat(html)
+        .contains("3 / 3")
+        .contains("loss is NaN")
+        .contains("<td>NaN</td>")
+        .contains("62.50 %")
+        .contains("87.50 %");
+    assertThat(png(files.lossChart()).getWidth()).isEqualTo(ReportGenerator.CHART_WIDTH);
+  }
+
+  @Test
+  void textFromTheLogIsEscaped() throws IOException {
+    Files.write(
+        dir.resolve("metrics.jsonl"),
+        List.of(
+            "{\"type\":\"start\",\"experiment\":\"<script>x</script>\"}",
+            "{\"type\":\"end\",\"status\":\"failed\",\"reason\":\"a < b & \\\"c\\\"\"}"));
+
+    String html = Files.readString(ReportGenerator.generate(dir).html());
+
+    assertThat(html).doesNotContain("<script>").contains("&lt;script&gt;x&lt;/script&gt;");
+    assertThat(html).contains("a &lt; b &amp; &quot;c&quot;");
+  }
 }
