@@ -312,4 +312,27 @@ class ImageFolderTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("has no val/ (or test/) folder");
   }
+
+  @Test
+  void resizingKeepsPixelCentresAligned() {
+    // A ramp v(x) = x over 32 columns halved to 16: output column i covers source columns 2i and
+    // 2i+1, so away from the borders it must average to 2i + 0.5 (no half-pixel shift).
+    int width = 32;
+    int height = 16;
+    float[] ramp = new float[height * width];
+    for (int y = 0; y < height; y++) {
+      for (int x = 0; x < width; x++) {
+        ramp[y * width + x] = x;
+      }
+    }
+
+    float[] out = ImageResizer.resizeShorterSideAndCenterCrop(ramp, 1, height, width, 8);
+
+    // 32x16 -> 16x8, centre crop keeps output columns 4..11.
+    for (int y = 0; y < 8; y++) {
+      for (int i = 0; i < 8; i++) {
+        assertThat(out[y * 8 + i]).isCloseTo(2 * (i + 4) + 0.5f, within(1e-4f));
+      }
+    }
+  }
 }
