@@ -275,12 +275,6 @@ final class LineChart {
           new BasicStroke(
               1.2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {5f, 4f}, 0f));
       g.draw(new Line2D.Double(px, plot.getMinY(), px, plot.getMaxY()));
-      g.setColor(MUTED);
-      float tx = (float) (px + 4);
-      if (tx + fm.stringWidth(e.label()) > plot.getMaxX()) {
-        tx = (float) (px - 4 - fm.stringWidth(e.label()));
-      }
-      g.drawString(e.label(), tx, (float) (plot.getMinY() + fm.getAscent() + 2));
     }
 
     // Series.
@@ -313,6 +307,26 @@ final class LineChart {
         }
       }
       g.setComposite(AlphaComposite.SrcOver);
+    }
+
+    // Event labels above the data, on a light background so lines do not cross the text.
+    g.setFont(smallFont);
+    fm = g.getFontMetrics();
+    for (Event e : events) {
+      double px = sx.map(e.x());
+      if (px < plot.getMinX() || px > plot.getMaxX()) {
+        continue;
+      }
+      int tw = fm.stringWidth(e.label());
+      double tx = px + 5;
+      if (tx + tw > plot.getMaxX()) {
+        tx = px - 5 - tw;
+      }
+      double ty = plot.getMinY() + fm.getAscent() + 4;
+      g.setColor(new Color(255, 255, 255, 215));
+      g.fill(new Rectangle2D.Double(tx - 2, ty - fm.getAscent(), tw + 4, fm.getHeight()));
+      g.setColor(MUTED);
+      g.drawString(e.label(), (float) tx, (float) ty);
     }
 
     // Markers.
