@@ -1,0 +1,166 @@
+package dev.kdflow.trainer.data;
+
+import java.awt.color.ColorSpace;
+import java.awt.image.BufferedImage;
+import java.awt.image.ColorModel;
+import java.awt.image.ComponentColorModel;
+import java.awt.image.Raster;
+
+/**
+ * Turns a decoded image into the square RGB planes a classifier eats: RGB conversion, resize so the
+ * shorter side matches, centre crop. This is torchvision's {@code Resize(size)} + {@code
+ * CenterCrop(size)} on a PIL image converted with {@code convert("RGB")}: the same output sizes and
+ * crop offsets, and the same antialiased bilinear (triangle) filter whose support widens with the
+ * downscale factor, so a teacher trained on torchvision preprocessing sees familiar inputs. Plain
+ * Java2D bilinear interpolation is avoided on purpose: it samples only 2x2 source pixels and
+ * aliases badly when shrinking large photos.
+ */
+public final class ImageResizer {
+
+  private ImageResizer() {}
+
+  /**
+   * RGB planes of an image, CHW, values in [0, 1]. Grey images are read from their raster as stored
+   * (Java's colour conversion would treat grey as linear light and brighten it); alpha is dropped,
+   * as PIL's {@code convert("RGB")} does.
+   *
+   * @return {@code 3 * height * width} values
+   */
+  public static float[] toRgbPlanes(BufferedImage image) {
+    int w = image.getWidth();
+    int h = image.getHeight();
+    int plane = w * h;
+    float[] out = new float[3 * plane];
+    ColorModel cm = image.getColorModel();
+    if (cm instanceof ComponentColorModel && cm.getColorSpace().getType() == ColorSpace.TYPE_GRAY) {
+      Raster raster = image.getRaster();
+      float max = (float) ((1L << cm.getComponentSize(0)) - 1);
+      int[] row = new int[w];
+      for (int y = 0; y < h; y++) {
+        raster.getSamples(0, y, w, 1, 0, row);
+        for (int x = 0; x < w; x++) {
+          float v = row[x] / max;
+          int i = y * w + x;
+          out[i] = v;
+          out[plane + i] = v;
+          out[2 * plane + i] = v;
+        }
+      }
+      return out;
+    }
+    int[] row = new int[w];
+    for (int y = 0; y < h; y++) {
+      image.getRGB(0, y, w, 1, row, 0, w);
+      for (int x = 0; x < w; x++) {
+        int argb = row[x];
+        int i = y * w + x;
+        out[i] = ((argb >> 16) & 0xFF) / 255f;
+        out[plane + i] = ((argb >> 8) & 0xFF) / 255f;
+        out[2 * plane + i] = (argb & 0xFF) / 255f;
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Resizes CHW planes so the shorter side is {@code size} (the longer one keeps the aspect ratio,
+   * rounded down) and returns the centred {@code size x size} crop. Only the cropped region is
+   * computed. A side that needs no scaling is copied exactly.
+   *
+   * @param planes {@code channels * height * width} values, CHW
+   * @return {@code channels * size * size} values, CHW
+   */
+  public static float[] resizeShorterSideAndCenterCrop(
+      float[] planes, int channels, int height, int width, int size) {
+    if (size <= 0) {
+      throw new IllegalArgumentException("dataset.imageSize must be positive, got " + size);
+    }
+    if (height <= 0 || width <= 0) {
+      throw new IllegalArgumentException("image has no pixels: " + width + "x" + height);
+    }
+    int newHeight;
+    int newWidth;
+    if (height <= width) {
+      newHeight = size;
+      newWidth = (int) Math.max(size, (long) size * width / height);
+    } else {
+      newWidth = size;
+      newHeight = (int) Math.max(size, (long) size * height / width);
+    }
+    int top = (int) Math.rint((newHeight - size) / 2.0);
+    int left = (int) Math.rint((newWidth - size) / 2.0);
+    Filter cols = Filter.of(width, newWidth, left, size);
+    Filter rows = Filter.of(height, newHeight, top, size);
+
+    // Horizontal pass over every source row, then vertical pass over the kept rows.
+    float[] horizontal = new float[channels * height * size];
+    for (int c = 0; c < channels; c++) {
+      for (int y = 0; y < height; y++) {
+        int src = (c * height + y) * width;
+        int dst = (c * height + y) * size;
+        for (int x = 0; x < size; x++) {
+          horizontal[dst + x] = cols.apply(planes, src, 1, x);
+        }
+      }
+    }
+    float[] out = new float[channels * size * size];
+    for (int c = 0; c < channels; c++) {
+      int src = c * height * size;
+      for (int y = 0; y < size; y++) {
+        int dst = (c * size + y) * size;
+        for (int x = 0; x < size; x++) {
+          out[dst + x] = rows.apply(horizontal, src + x, size, y);
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Per output position: the first source index and normalised weights of the triangle filter
+   * (PIL's {@code precompute_coeffs} for the bilinear filter).
+   */
+  private record Filter(int[] first, double[][] weights) {
+
+    static Filter of(int inSize, int outSize, int offset, int count) {
+      double scale = (double) inSize / outSize;
+      double filterScale = Math.max(scale, 1.0);
+      double support = filterScale; // the bilinear filter's support is 1
+      int[] first = new int[count];
+      double[][] weights = new double[count][];
+      for (int i = 0; i < count; i++) {
+        double center = (offset + i + 0.5) * scale;
+        int min = Math.max((int) (center - support + 0.5), 0);
+        int max = Math.min((int) (center + support + 0.5), inSize);
+        double[] k = new double[max - min];
+        double sum = 0;
+        for (int x = min; x < max; x++) {
+          double t = Math.abs((x - center + 0.5) / filterScale);
+          double weight = t < 1 ? 1 - t : 0;
+          k[x - min] = weight;
+          sum += weight;
+        }
+        for (int j = 0; j < k.length; j++) {
+          k[j] /= sum;
+        }
+        first[i] = min;
+        weights[i] = k;
+      }
+      return new Filter(first, weights);
+    }
+
+    /** Weighted sum for output position {@code i} over {@code data[base + (first+j)*stride]}. */
+    float apply(float[] data, int base, int stride, int i) {
+      double[] k = weights[i];
+      int index = base + first[i] * stride;
+      double sum = 0;
+      for (double weight : k) {
+        if (weight != 0) {
+          sum += weight * data[index];
+        }
+        index += stride;
+      }
+      return (float) sum;
+    }
+  }
+}
