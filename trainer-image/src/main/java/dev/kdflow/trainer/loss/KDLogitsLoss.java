@@ -2,6 +2,7 @@ package dev.kdflow.trainer.loss;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
 import dev.kdflow.api.LossSpec;
 import dev.kdflow.trainer.kd.KDOutput;
 
@@ -52,15 +53,18 @@ public final class KDLogitsLoss implements KDLoss {
 
   /** {@code T²·KL(softmax(t/T) ‖ softmax(s/T))} with batchmean reduction, a scalar. */
   public NDArray distillation(NDArray studentLogits, NDArray teacherLogits) {
-    NDArray studentLogProbs = studentLogits.div(temperature).logSoftmax(1);
-    NDArray teacherLogProbs = teacherLogits.div(temperature).logSoftmax(1);
+    // float64 inside: at high T the T² factor magnifies float32 rounding of the small KL value
+    NDArray s = studentLogits.toType(DataType.FLOAT64, false);
+    NDArray t = teacherLogits.toType(DataType.FLOAT64, false);
+    NDArray studentLogProbs = s.div(temperature).logSoftmax(1);
+    NDArray teacherLogProbs = t.div(temperature).logSoftmax(1);
     NDArray kl =
         teacherLogProbs
             .exp()
             .mul(teacherLogProbs.sub(studentLogProbs))
             .sum()
-            .div(studentLogits.getShape().get(0));
-    return kl.mul(temperature * temperature);
+            .div((double) s.getShape().get(0));
+    return kl.mul(temperature * temperature).toType(studentLogits.getDataType(), false);
   }
 
   @Override
@@ -71,7 +75,9 @@ public final class KDLogitsLoss implements KDLoss {
     NDArray student = output.studentOutput().head();
     NDArray task = taskLoss.compute(new NDList(student), labels).total();
     NDArray distill = distillation(student, output.teacherOutput().head());
-    NDArray total = task.mul(1 - distillationLossCoeff).add(distill.mul(distillationLossCoeff));
+    NDArray total =
+        task.mul((float) (1 - distillationLossCoeff))
+            .add(distill.mul((float) distillationLossCoeff));
     return new LossParts(total, task, distill);
   }
 }
