@@ -267,14 +267,16 @@ public final class ExperimentRunner {
     KDSpec kd = spec.getKd() == null ? new KDSpec() : spec.getKd();
     LossSpec lossSpec = kd.getLoss() == null ? new LossSpec() : kd.getLoss();
 
-    try (NDManager manager = NDManager.newBaseManager(Device.cpu());
+    Device device = device();
+    warnAboutOneDnn(device);
+    try (NDManager manager = NDManager.newBaseManager(device);
         TeacherHolder teacherHolder = new TeacherHolder()) {
       Engine.getEngine("PyTorch").setRandomSeed((int) (seed & 0x7fffffff));
       ModelSpec s = spec.getStudent();
       Block student = buildModel(s, "spec.student", manager, inputShape);
       Block teacher = null;
       if (spec.getTeacher() != null) {
-        teacher = buildTeacher(spec.getTeacher(), manager, inputShape, teacherHolder);
+        teacher = buildTeacher(spec.getTeacher(), manager, inputShape, teacherHolder, device);
         checkOutputs(student, teacher, kd, manager, inputShape, trainData.numClasses());
       }
       int batchSize = d.getBatchSize() == null ? 128 : d.getBatchSize();
@@ -322,6 +324,30 @@ public final class ExperimentRunner {
     }
   }
 
+  /**
+   * The device to train on: the system property {@code kdflow.device} ({@code cpu}, {@code gpu},
+   * {@code gpu1}, ...) or the engine's default (the first GPU when the native library and the
+   * machine have one, else the CPU).
+   */
+  public static Device device() {
+    String wanted = System.getProperty("kdflow.device");
+    if (wanted != null && !wanted.isBlank()) {
+      return Device.fromName(wanted);
+    }
+    return Engine.getEngine("PyTorch").defaultDevice();
+  }
+
+  private static void warnAboutOneDnn(Device device) {
+    if (device.isGpu() || System.getenv("ONEDNN_MAX_CPU_ISA") != null) {
+      return;
+    }
+    org.slf4j.LoggerFactory.getLogger(ExperimentRunner.class)
+        .warn(
+            "ONEDNN_MAX_CPU_ISA is not set: on AMD EPYC machines oneDNN's AVX-512 convolutions"
+                + " with 2+ threads give non-deterministic results and NaN; export"
+                + " ONEDNN_MAX_CPU_ISA=AVX2 before starting the JVM");
+  }
+
   private static ImageData load(DatasetSpec d, boolean train) {
     DatasetSpec.Type type = d.getType() == null ? DatasetSpec.Type.FASHION_MNIST : d.getType();
     try {
@@ -357,10 +383,10 @@ public final class ExperimentRunner {
   }
 
   private static Block buildTeacher(
-      TeacherSpec t, NDManager manager, Shape inputShape, TeacherHolder holder) {
+      TeacherSpec t, NDManager manager, Shape inputShape, TeacherHolder holder, Device device) {
     if (t.getTorchscript() != null && !t.getTorchscript().isBlank()) {
       try {
-        holder.torchScript = TorchScriptTeacher.load(Path.of(t.getTorchscript()), Device.cpu());
+        holder.torchScript = TorchScriptTeacher.load(Path.of(t.getTorchscript()), device);
         return holder.torchScript.block();
       } catch (IOException e) {
         throw new InvalidExperimentException("spec.teacher.torchscript", e.getMessage(), e);

@@ -17,6 +17,7 @@ import java.util.Map;
  * @param best best validation result so far; null when none
  * @param seed the run's seed
  * @param maxEpochs the run's planned epochs
+ * @param lastValid the last validation metrics; null when none yet
  */
 public record LatestState(
     int formatVersion,
@@ -30,4 +31,5 @@ public record LatestState(
     Long emaUpdates,
     EpochRecord.Best best,
     long seed,
-    int maxEpochs) {}
+    int maxEpochs,
+    EpochRecord.ValidMetrics lastValid) {}

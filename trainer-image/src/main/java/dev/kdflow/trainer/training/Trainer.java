@@ -207,6 +207,7 @@ public class Trainer {
       long globalStep = 0;
       EpochRecord.Best best = null;
       Integer resumedFrom = null;
+      EpochRecord.ValidMetrics lastValid = null;
       if (expDir != null && Boolean.TRUE.equals(params.getResume())) {
         LatestState state = restore(task, optimizer, ema, root);
         if (state != null) {
@@ -214,6 +215,7 @@ public class Trainer {
           globalStep = state.globalStep();
           best = state.best();
           resumedFrom = state.epoch();
+          lastValid = state.lastValid();
         }
       }
       Integer resumed = resumedFrom;
@@ -229,7 +231,6 @@ public class Trainer {
                       validLoader == null ? 0 : validLoader.size(),
                       task.teacher() != null,
                       Instant.now())));
-      EpochRecord.ValidMetrics lastValid = null;
       int epoch = startEpoch;
       try {
         for (; epoch < maxEpochs; epoch++) {
@@ -363,7 +364,8 @@ public class Trainer {
             }
           }
           if (expDir != null) {
-            writeLatest(task, optimizer, ema, epoch + 1, globalStep, best, seed, maxEpochs);
+            writeLatest(
+                task, optimizer, ema, epoch + 1, globalStep, best, seed, maxEpochs, lastValid);
             written.add(expDir.resolve(LATEST).toString());
           }
           EpochRecord record =
@@ -471,7 +473,7 @@ public class Trainer {
     long n = 0;
     boolean gradMode = JniUtils.isGradMode();
     JniUtils.setGradMode(false);
-    try (NDManager manager = NDManager.newBaseManager()) {
+    try (NDManager manager = NDManager.newBaseManager(deviceOf(task.student()))) {
       while (batches.hasNext()) {
         try (NDScope scope = new NDScope();
             NDManager sm = manager.newSubManager()) {
@@ -507,7 +509,7 @@ public class Trainer {
    * @return the student's validation metrics (teacher fields null)
    */
   public static EpochRecord.ValidMetrics evaluate(Block model, ImageBatches valid) {
-    try (NDManager m = NDManager.newBaseManager()) {
+    try (NDManager m = NDManager.newBaseManager(deviceOf(model))) {
       ParameterStore ps = new ParameterStore(m, false);
       Trainer t = new Trainer("evaluate", null);
       return t.evaluate(
@@ -568,7 +570,8 @@ public class Trainer {
       long globalStep,
       EpochRecord.Best best,
       long seed,
-      int maxEpochs)
+      int maxEpochs,
+      EpochRecord.ValidMetrics lastValid)
       throws IOException {
     LatestState state =
         new LatestState(
@@ -583,7 +586,8 @@ public class Trainer {
             ema == null ? null : ema.getUpdates(),
             best,
             seed,
-            maxEpochs);
+            maxEpochs,
+            lastValid);
     AtomicDirectory.write(
         experimentDir().resolve(LATEST),
         tmp -> {
@@ -650,6 +654,11 @@ public class Trainer {
     } catch (IllegalArgumentException e) {
       throw new TrainingFailedException("cannot resume from ckpt_latest: " + e.getMessage(), e);
     }
+  }
+
+  /** The device a network's parameters live on. */
+  static ai.djl.Device deviceOf(Block block) {
+    return Weights.parameters(block).values().iterator().next().getArray().getDevice();
   }
 
   private static Map<String, NDArray> strip(Map<String, NDArray> all, String prefix) {
