@@ -30,6 +30,8 @@ import dev.kdflow.trainer.kd.TorchScriptTeacher;
 import dev.kdflow.trainer.loss.CrossEntropyLoss;
 import dev.kdflow.trainer.loss.KDLogitsLoss;
 import dev.kdflow.trainer.models.Models;
+import dev.kdflow.trainer.training.CheckpointInfo;
+import dev.kdflow.trainer.training.EpochRecord;
 import dev.kdflow.trainer.training.MetricsJsonlWriter;
 import dev.kdflow.trainer.training.Trainer;
 import dev.kdflow.trainer.training.TrainingListener;
@@ -38,7 +40,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -308,6 +312,7 @@ public final class ExperimentRunner {
                 lossSpec.getLabelSmoothing() == null ? 0.0 : lossSpec.getLabelSmoothing()));
       }
       t.setStudentDescription(s.getArchitecture(), s.getArchParams());
+      t.setDataDescription(dataDescription(d, norm));
       int logEvery = training.getLogEveryNSteps() == null ? 50 : training.getLogEveryNSteps();
       t.addListener(new MetricsJsonlWriter(experimentDir().resolve(METRICS_FILE), logEvery));
       listeners.forEach(t::addListener);
@@ -322,6 +327,87 @@ public final class ExperimentRunner {
     } catch (IllegalArgumentException e) {
       throw new InvalidExperimentException("spec.training", e.getMessage(), e);
     }
+  }
+
+  private static Map<String, Object> dataDescription(DatasetSpec d, Normalization norm) {
+    Map<String, Object> n = new LinkedHashMap<>();
+    List<Double> mean = new ArrayList<>();
+    List<Double> std = new ArrayList<>();
+    for (int i = 0; i < norm.mean().length; i++) {
+      mean.add((double) norm.mean()[i]);
+      std.add((double) norm.std()[i]);
+    }
+    n.put("mean", mean);
+    n.put("std", std);
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("dataset", JSON.convertValue(d, Map.class));
+    out.put("normalization", n);
+    return out;
+  }
+
+  /**
+   * Evaluates a student-only checkpoint (ckpt_best, ckpt_epoch_N) on the validation split it was
+   * validated on, as {@code kdflow evaluate} does: the network is rebuilt from the sidecar's
+   * architecture and arch params, the data from its dataset spec and normalisation.
+   *
+   * @param checkpoint the checkpoint directory
+   * @param dataset another dataset to evaluate on (its validation split); null for the recorded one
+   * @throws InvalidExperimentException when the checkpoint or the data cannot be used
+   */
+  public static EpochRecord.ValidMetrics evaluateCheckpoint(Path checkpoint, DatasetSpec dataset) {
+    CheckpointInfo info;
+    Path dir;
+    try {
+      dir = AtomicDirectory.resolve(checkpoint);
+      if (dir == null || !Files.isRegularFile(dir.resolve(Trainer.INFO_FILE))) {
+        throw new InvalidExperimentException(
+            "checkpoint",
+            checkpoint + " is not a kdflow student checkpoint (no " + Trainer.INFO_FILE + ")");
+      }
+      info = JSON.readValue(dir.resolve(Trainer.INFO_FILE).toFile(), CheckpointInfo.class);
+    } catch (IOException e) {
+      throw new InvalidExperimentException("checkpoint", "unreadable: " + e.getMessage(), e);
+    }
+    if (info.architecture() == null) {
+      throw new InvalidExperimentException(
+          "checkpoint", checkpoint + " does not record its architecture");
+    }
+    Map<String, Object> data = info.data() == null ? Map.of() : info.data();
+    DatasetSpec d =
+        dataset != null
+            ? dataset
+            : data.get("dataset") == null
+                ? new DatasetSpec()
+                : JSON.convertValue(data.get("dataset"), DatasetSpec.class);
+    ImageData valid = load(d, false).limit(d.getValidLimit());
+    Normalization norm;
+    if (d.getMean() != null && d.getStd() != null) {
+      norm = Normalization.of(d.getMean(), d.getStd());
+    } else if (data.get("normalization") instanceof Map<?, ?> n && dataset == null) {
+      norm = Normalization.of(doubles(n.get("mean")), doubles(n.get("std")));
+    } else {
+      norm = Normalization.statisticsOf(load(d, true).limit(d.getTrainLimit()));
+    }
+    try (NDManager manager = NDManager.newBaseManager(device())) {
+      Shape shape = new Shape(1, valid.channels(), valid.height(), valid.width());
+      Block model;
+      try {
+        model = Models.build(info.architecture(), info.archParams(), manager, shape);
+        Weights.load(model, dir, true);
+      } catch (IllegalArgumentException | IOException e) {
+        throw new InvalidExperimentException("checkpoint", e.getMessage(), e);
+      }
+      int batch = d.getValidBatchSize() == null ? 512 : d.getValidBatchSize();
+      return Trainer.evaluate(model, ImageBatches.sequential(valid, norm, batch));
+    }
+  }
+
+  private static List<Double> doubles(Object list) {
+    List<Double> out = new ArrayList<>();
+    for (Object o : (List<?>) list) {
+      out.add(((Number) o).doubleValue());
+    }
+    return out;
   }
 
   /**

@@ -58,6 +58,9 @@ class ExperimentRunnerTest {
     TrainingResult teacher = new ExperimentRunner(spec("cnn", CNN), "teacher").run();
     assertThat(teacher.status()).isEqualTo(EndRecord.SUCCEEDED);
     assertThat(teacher.bestCheckpoint()).isDirectory();
+    // kdflow evaluate: rebuilt from the sidecar, same data, same accuracy
+    assertThat(ExperimentRunner.evaluateCheckpoint(teacher.bestCheckpoint(), null).top1())
+        .isEqualTo(teacher.best().value());
 
     KDExperimentSpec kd = spec("mlp", Map.of("hiddenSizes", List.of(32)));
     TeacherSpec t = new TeacherSpec();

@@ -15,6 +15,8 @@ import java.util.Map;
  * @param epoch 1-based epoch after which the weights were saved
  * @param ema whether the weights are the EMA average
  * @param valid all validation metrics of these weights; null when not validated
+ * @param data how the data was prepared (dataset spec, normalisation), so the checkpoint can be
+ *     evaluated on the same data; may be empty
  */
 public record CheckpointInfo(
     String kind,
@@ -25,4 +27,5 @@ public record CheckpointInfo(
     Double value,
     int epoch,
     boolean ema,
-    EpochRecord.ValidMetrics valid) {}
+    EpochRecord.ValidMetrics valid,
+    Map<String, Object> data) {}

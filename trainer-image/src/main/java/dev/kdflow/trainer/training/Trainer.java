@@ -70,6 +70,7 @@ public class Trainer {
   private SupervisedLoss loss = new CrossEntropyLoss();
   private String architecture;
   private Map<String, Object> archParams = Map.of();
+  private Map<String, Object> dataDescription = Map.of();
   private volatile boolean stopRequested;
 
   /**
@@ -97,6 +98,15 @@ public class Trainer {
   public Trainer setStudentDescription(String architecture, Map<String, Object> archParams) {
     this.architecture = architecture;
     this.archParams = archParams == null ? Map.of() : new LinkedHashMap<>(archParams);
+    return this;
+  }
+
+  /**
+   * Records how the data was prepared (e.g. {@code dataset}, {@code normalization}) in checkpoint
+   * sidecars, so that a checkpoint can be evaluated on the same data later.
+   */
+  public Trainer setDataDescription(Map<String, Object> description) {
+    this.dataDescription = description == null ? Map.of() : new LinkedHashMap<>(description);
     return this;
   }
 
@@ -553,7 +563,8 @@ public class Trainer {
             valid == null ? null : valid.get(metric),
             epoch,
             ema,
-            valid);
+            valid,
+            dataDescription);
     AtomicDirectory.write(
         dir,
         tmp -> {
