@@ -67,6 +67,15 @@ public final class ImageBatches {
     return data;
   }
 
+  public Normalization normalization() {
+    return normalization;
+  }
+
+  /** Whether batches are augmented (then the same image differs from epoch to epoch). */
+  public boolean isAugmented() {
+    return cropPadding > 0 || horizontalFlip;
+  }
+
   public int batchSize() {
     return batchSize;
   }
@@ -91,8 +100,15 @@ public final class ImageBatches {
     return new Epoch(epochIndex);
   }
 
-  /** A labelled batch. */
-  public record Batch(NDArray images, NDArray labels, int size) {}
+  /**
+   * A labelled batch.
+   *
+   * @param images NCHW, normalised (and augmented)
+   * @param labels int64 class indices
+   * @param size images in the batch
+   * @param indices each image's index in the dataset
+   */
+  public record Batch(NDArray images, NDArray labels, int size, int[] indices) {}
 
   /** Iterates the batches of one epoch. */
   public final class Epoch {
@@ -129,8 +145,10 @@ public final class ImageBatches {
     public Batch next(NDManager manager) {
       int n = Math.min(batchSize, order.length - next);
       int size = data.imageSize();
+      int[] indices = new int[n];
       for (int b = 0; b < n; b++) {
         int index = order[next + b];
+        indices[b] = index;
         copyImage(index, b * size);
         labelBuffer[b] = data.labels()[index];
       }
@@ -138,7 +156,7 @@ public final class ImageBatches {
       NDArray x = manager.create(FloatBuffer.wrap(buffer, 0, n * size), batchShape(n));
       long[] y = new long[n];
       System.arraycopy(labelBuffer, 0, y, 0, n);
-      return new Batch(x, manager.create(y), n);
+      return new Batch(x, manager.create(y), n, indices);
     }
 
     private void copyImage(int index, int out) {

@@ -23,6 +23,8 @@ import java.nio.file.Path;
 public class KDTrainer extends Trainer {
   private KDLoss kdLoss = KDLogitsLoss.from(new LossSpec());
   private KDSpec kdSpec = new KDSpec();
+  private boolean cacheTeacherOutputs = true;
+  private final long teacherCacheMaxBytes = 2L << 30;
 
   /**
    * @param experimentName checkpoint sub-directory name
@@ -35,6 +37,17 @@ public class KDTrainer extends Trainer {
   /** The KD loss (default: {@link KDLogitsLoss} with α = 0.5, T = 1). */
   public KDTrainer setKDLoss(KDLoss loss) {
     this.kdLoss = loss;
+    return this;
+  }
+
+  /**
+   * Whether to cache the teacher's outputs when the training data is not augmented and the module
+   * is a plain {@link KDModule} (default true): one teacher pass over each split before the first
+   * epoch, none afterwards. Results equal the uncached run's up to float rounding of batch
+   * composition.
+   */
+  public KDTrainer setCacheTeacherOutputs(boolean cache) {
+    this.cacheTeacherOutputs = cache;
     return this;
   }
 
@@ -80,8 +93,14 @@ public class KDTrainer extends Trainer {
       ImageBatches trainLoader,
       ImageBatches validLoader) {
     KDLoss loss = kdLoss;
+    // only the plain module: a subclass may use more of the teacher than its logits
+    boolean cacheable = cacheTeacherOutputs && kdModule.getClass() == KDModule.class;
+    long maxBytes = teacherCacheMaxBytes;
     return run(
         new Task() {
+          private TeacherOutputCache trainCache;
+          private TeacherOutputCache validCache;
+
           @Override
           public Block student() {
             return kdModule.getStudent();
@@ -93,8 +112,34 @@ public class KDTrainer extends Trainer {
           }
 
           @Override
+          public void prepare(ParameterStore ps, ImageBatches train, ImageBatches valid) {
+            if (!cacheable) {
+              return;
+            }
+            if (!train.isAugmented()) {
+              trainCache = TeacherOutputCache.compute(kdModule, ps, train, maxBytes);
+            }
+            if (valid != null && kdModule.isRunTeacherOnEval() && !valid.isAugmented()) {
+              validCache = TeacherOutputCache.compute(kdModule, ps, valid, maxBytes);
+            }
+          }
+
+          @Override
           public KDOutput forward(ParameterStore ps, NDList inputs, boolean training) {
             return kdModule.forwardKD(ps, inputs, training);
+          }
+
+          @Override
+          public KDOutput forward(
+              ParameterStore ps, ImageBatches.Batch batch, boolean training, boolean validation) {
+            TeacherOutputCache cache = validation ? validCache : trainCache;
+            if (cache == null) {
+              return kdModule.forwardKD(ps, new NDList(batch.images()), training);
+            }
+            NDList student =
+                kdModule.getStudent().forward(ps, new NDList(batch.images()), training);
+            NDArray teacher = cache.lookup(batch.indices(), batch.images().getManager());
+            return new KDOutput(student, new NDList(teacher));
           }
 
           @Override

@@ -169,6 +169,18 @@ public class Trainer {
     /** Runs one batch. */
     KDOutput forward(ParameterStore ps, NDList inputs, boolean training);
 
+    /**
+     * Runs one batch of a loader; {@code validation} tells which loader. The default ignores the
+     * batch's indices; a task may use them (e.g. cached teacher outputs).
+     */
+    default KDOutput forward(
+        ParameterStore ps, ImageBatches.Batch batch, boolean training, boolean validation) {
+      return forward(ps, new NDList(batch.images()), training);
+    }
+
+    /** Called once before the first epoch (after a resume restored the state). */
+    default void prepare(ParameterStore ps, ImageBatches train, ImageBatches valid) {}
+
     /** The loss of one batch. */
     LossParts loss(KDOutput output, NDArray labels);
   }
@@ -243,6 +255,9 @@ public class Trainer {
                       Instant.now())));
       int epoch = startEpoch;
       try {
+        if (startEpoch < maxEpochs) {
+          task.prepare(ps, trainLoader, validLoader);
+        }
         for (; epoch < maxEpochs; epoch++) {
           if (stopRequested) {
             break;
@@ -271,7 +286,7 @@ public class Trainer {
               LossParts parts;
               KDOutput out;
               try (GradientCollector gc = engine.newGradientCollector()) {
-                out = task.forward(ps, new NDList(batch.images()), true);
+                out = task.forward(ps, batch, true, false);
                 parts = task.loss(out, batch.labels());
                 gc.backward(parts.total());
               }
@@ -489,7 +504,7 @@ public class Trainer {
             NDManager sm = manager.newSubManager()) {
           scope.suppressNotUsedWarning();
           ImageBatches.Batch b = batches.next(sm);
-          KDOutput out = task.forward(ps, new NDList(b.images()), false);
+          KDOutput out = task.forward(ps, b, false, true);
           NDArray s = out.studentOutput().head();
           lossSum += ce.of(s, b.labels()).getFloat() * b.size();
           top1 += countTop1(s, b.labels());

@@ -15,6 +15,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
 import dev.kdflow.api.TrainingSpec;
 import dev.kdflow.trainer.TestData;
+import dev.kdflow.trainer.checkpoint.NamedArrays;
 import dev.kdflow.trainer.checkpoint.Weights;
 import dev.kdflow.trainer.data.ImageBatches;
 import dev.kdflow.trainer.data.ImageData;
@@ -25,6 +26,8 @@ import dev.kdflow.trainer.models.Models;
 import dev.kdflow.trainer.training.EpochRecord;
 import dev.kdflow.trainer.training.TrainingListener;
 import dev.kdflow.trainer.training.TrainingResult;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,6 +35,7 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** KD training: the teacher stays frozen; custom KD modules and losses plug in. */
 class KDTrainerTest {
@@ -131,6 +135,71 @@ class KDTrainerTest {
       gc.backward(out.studentOutput().head().sum().add(teacherOnly));
       for (Parameter p : Weights.parameters(module.getTeacher()).values()) {
         assertThat(JniUtils.getGradient((PtNDArray) p.getArray())).as(p.getName()).isNull();
+      }
+    }
+  }
+
+  @Test
+  void cachedTeacherOutputsGiveTheSameTrainingAsRunningTheTeacher() {
+    ImageBatches plain =
+        new ImageBatches(train.data(), train.normalization(), 64, true, 0, false, 1L);
+    Block teacher = teacher();
+    Block s1 = mlp();
+    Map<String, float[]> init = snapshot(s1);
+    Block s2 = mlp();
+    init.forEach((n, v) -> Weights.parameters(s2).get(n).getArray().set(v));
+    TrainingResult cached = new KDTrainer("c", null).train(s1, teacher, params(2), plain, valid);
+    TrainingResult direct =
+        new KDTrainer("d", null)
+            .setCacheTeacherOutputs(false)
+            .train(s2, teacher, params(2), plain, valid);
+    assertThat(cached.lastValid().teacherTop1()).isEqualTo(direct.lastValid().teacherTop1());
+    Map<String, float[]> a = snapshot(s1);
+    Map<String, float[]> b = snapshot(s2);
+    for (String n : a.keySet()) {
+      float[] x = a.get(n);
+      float[] y = b.get(n);
+      for (int i = 0; i < x.length; i++) {
+        // only float rounding of batch composition may differ
+        assertThat(x[i]).as(n).isCloseTo(y[i], org.assertj.core.api.Assertions.within(1e-3f));
+      }
+    }
+  }
+
+  @Test
+  void resumedKDRunWithCachedTeacherEqualsAnUninterruptedOne(@TempDir Path tmp) throws IOException {
+    ImageBatches plain =
+        new ImageBatches(train.data(), train.normalization(), 64, true, 0, false, 1L);
+    Block teacher = teacher();
+    Block s1 = mlp();
+    Map<String, float[]> init = snapshot(s1);
+    TrainingResult full = new KDTrainer("full", tmp).train(s1, teacher, params(2), plain, valid);
+
+    Block s2 = mlp();
+    init.forEach((n, v) -> Weights.parameters(s2).get(n).getArray().set(v));
+    KDTrainer first = new KDTrainer("resumed", tmp);
+    first.addListener(
+        new TrainingListener() {
+          @Override
+          public void onEpochEnd(EpochRecord epoch) {
+            first.requestStop();
+          }
+        });
+    assertThat(first.train(s2, teacher, params(2), plain, valid).epochsCompleted()).isEqualTo(1);
+    TrainingSpec resume = params(2);
+    resume.setResume(true);
+    TrainingResult resumed =
+        new KDTrainer("resumed", tmp).train(mlp(), teacher, resume, plain, valid);
+    assertThat(resumed.epochsCompleted()).isEqualTo(2);
+    assertThat(resumed.lastValid()).isEqualTo(full.lastValid());
+    try (NDManager m = NDManager.newBaseManager()) {
+      Map<String, NDArray> a =
+          NamedArrays.load(full.latestCheckpoint().resolve(Weights.MODULE_FILE), m);
+      Map<String, NDArray> b =
+          NamedArrays.load(resumed.latestCheckpoint().resolve(Weights.MODULE_FILE), m);
+      assertThat(a.keySet()).isEqualTo(b.keySet()).anyMatch(k -> k.startsWith("teacher."));
+      for (String k : a.keySet()) {
+        assertThat(b.get(k).toFloatArray()).as(k).containsExactly(a.get(k).toFloatArray());
       }
     }
   }
