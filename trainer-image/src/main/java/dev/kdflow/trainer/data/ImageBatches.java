@@ -192,7 +192,7 @@ public final class ImageBatches {
   }
 
   /** A well-mixed 64-bit seed from (seed, epoch) (SplitMix64 finaliser). */
-  static long mix(long seed, long epoch) {
+  public static long mix(long seed, long epoch) {
     long z = seed * 0x9E3779B97F4A7C15L + epoch + 0x632BE59BD9B4E019L;
     z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
     z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;

@@ -704,11 +704,8 @@ public class Trainer {
     }
   }
 
-  /** Seed of epoch e's engine generator (dropout), independent of history. */
+  /** Seed of epoch e's engine generator (dropout), independent of history and of data order. */
   static long mixSeed(long seed, int epoch) {
-    long z = seed * 0x9E3779B97F4A7C15L + epoch * 0xD1B54A32D192ED03L + 1;
-    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-    return z ^ (z >>> 31);
+    return ImageBatches.mix(~seed, epoch);
   }
 }
