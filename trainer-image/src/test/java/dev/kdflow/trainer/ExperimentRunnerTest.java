@@ -106,6 +106,24 @@ class ExperimentRunnerTest {
     assertThat(r.lastValid().teacherTop1()).isNotNull();
   }
 
+  @Test
+  void aStopRequestEndsTheRunAsStoppedWithoutAPartialCheckpoint() throws IOException {
+    ExperimentRunner runner = new ExperimentRunner(spec("mlp", Map.of()), "stop");
+    runner.addListener(
+        new dev.kdflow.trainer.training.TrainingListener() {
+          @Override
+          public void onStep(dev.kdflow.trainer.training.StepRecord step) {
+            runner.requestStop();
+          }
+        });
+    TrainingResult r = runner.run();
+    assertThat(r.status()).isEqualTo(EndRecord.STOPPED);
+    assertThat(r.epochsCompleted()).isZero();
+    assertThat(tmp.resolve("stop").resolve("ckpt_latest")).doesNotExist();
+    List<JsonNode> records = lines(tmp.resolve("stop").resolve(ExperimentRunner.METRICS_FILE));
+    assertThat(records.get(records.size() - 1).get("status").asText()).isEqualTo("stopped");
+  }
+
   private void assertInvalid(KDExperimentSpec s, String field, String... fragments)
       throws IOException {
     Path marker = tmp.resolve("bad").resolve("keep.txt");

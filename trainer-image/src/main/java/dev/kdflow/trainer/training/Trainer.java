@@ -110,7 +110,11 @@ public class Trainer {
     return this;
   }
 
-  /** Asks the run to stop at the next step boundary (e.g. on SIGTERM). */
+  /**
+   * Asks the current run (or, when none is running, the next one) to stop at the next step
+   * boundary, e.g. on SIGTERM. The partial epoch is not checkpointed; the result says {@code
+   * stopped}.
+   */
   public void requestStop() {
     stopRequested = true;
   }
@@ -188,7 +192,6 @@ public class Trainer {
   /** Runs the training loop for a task. */
   protected TrainingResult run(
       Task task, TrainingSpec params, ImageBatches trainLoader, ImageBatches validLoader) {
-    stopRequested = false;
     checkParams(params);
     Block student = task.student();
     Map<String, Parameter> all = Weights.parameters(student);
@@ -422,6 +425,7 @@ public class Trainer {
         throw new TrainingFailedException(msg, e);
       }
       String status = epoch < maxEpochs ? EndRecord.STOPPED : EndRecord.SUCCEEDED;
+      stopRequested = false; // a stop request ends one run, not the trainer
       int done = epoch;
       emit(
           l ->
