@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Fashion-MNIST accuracy of KD on CPU: resnet_small teacher, then the 784-800-800-10 MLP student
+# alone and with KD (3 seeds each); writes summary.json and summary.md into --out
+# (default runs/fashion-mnist-accuracy). A rerun resumes from the checkpoints already there.
+#   bench/fashion-mnist-accuracy.sh                       # full run (hours on 2 cores)
+#   bench/fashion-mnist-accuracy.sh --smoke               # minutes: tiny subsets, 1 epoch
+#   bench/fashion-mnist-accuracy.sh --seeds 1,2,3 --teacher-epochs 30 --student-epochs 20
+# Environment: THREADS (intra-op threads, default 2).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+args=("$@")
+if [[ "${1:-}" == "--smoke" ]]; then
+  args=(--out runs/fashion-mnist-accuracy-smoke --seeds 1,2 --teacher-epochs 1 --student-epochs 1
+        --train-limit 1024 --valid-limit 512 "${@:2}")
+fi
+mvn -o -q -pl trainer-image -am compile dependency:build-classpath \
+  -Dmdep.outputFile=target/classpath.txt >/dev/null
+cp="api/target/classes:trainer-image/target/classes:$(cat trainer-image/target/classpath.txt)"
+# oneDNN's AVX-512 convolution kernels give non-deterministic results (then NaN) with 2+ threads
+# on AMD EPYC machines; the AVX2 kernels do not.
+export ONEDNN_MAX_CPU_ISA="${ONEDNN_MAX_CPU_ISA:-AVX2}"
+for lib in /usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4; do
+  [[ -e "$lib" ]] && export LD_PRELOAD="$lib"
+done
+exec java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads="${THREADS:-2}" \
+  -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
+  -cp "$cp" dev.kdflow.trainer.bench.FashionMnistAccuracyBenchmark "${args[@]}"

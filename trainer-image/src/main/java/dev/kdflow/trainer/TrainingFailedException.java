@@ -1,0 +1,12 @@
+package dev.kdflow.trainer;
+
+/** Training started but could not finish (e.g. the loss became NaN); the CLI exits with 3. */
+public class TrainingFailedException extends RuntimeException {
+  public TrainingFailedException(String message) {
+    super(message);
+  }
+
+  public TrainingFailedException(String message, Throwable cause) {
+    super(message, cause);
+  }
+}

@@ -1,0 +1,64 @@
+package dev.kdflow.trainer.training;
+
+import dev.kdflow.api.TrainingSpec;
+import java.util.List;
+
+/**
+ * SuperGradients' learning-rate policies as a pure function of the position in training (so a
+ * resumed run needs no schedule state): linear per-epoch warm-up from {@code warmupInitialLr}
+ * (default {@code initialLr / (lrWarmupEpochs + 1)}), then {@code constant}, {@code step} (× {@code
+ * lrDecayFactor} at each epoch of {@code lrUpdates}) or {@code cosine} (per step, down to {@code
+ * initialLr · cosineFinalLrRatio}).
+ */
+public final class LrSchedule {
+  private final double initialLr;
+  private final TrainingSpec.LrMode mode;
+  private final List<Integer> lrUpdates;
+  private final double lrDecayFactor;
+  private final double cosineFinalLrRatio;
+  private final int warmupEpochs;
+  private final double warmupInitialLr;
+  private final int maxEpochs;
+
+  /** The schedule of a training spec. */
+  public LrSchedule(TrainingSpec spec) {
+    this.initialLr = spec.getInitialLr();
+    this.mode = spec.getLrMode() == null ? TrainingSpec.LrMode.CONSTANT : spec.getLrMode();
+    this.lrUpdates = spec.getLrUpdates() == null ? List.of() : List.copyOf(spec.getLrUpdates());
+    this.lrDecayFactor = spec.getLrDecayFactor() == null ? 0.1 : spec.getLrDecayFactor();
+    this.cosineFinalLrRatio =
+        spec.getCosineFinalLrRatio() == null ? 0.01 : spec.getCosineFinalLrRatio();
+    this.warmupEpochs = spec.getLrWarmupEpochs() == null ? 0 : spec.getLrWarmupEpochs();
+    this.warmupInitialLr =
+        spec.getWarmupInitialLr() != null
+            ? spec.getWarmupInitialLr()
+            : initialLr / (warmupEpochs + 1);
+    this.maxEpochs = spec.getMaxEpochs();
+  }
+
+  /**
+   * The learning rate of a step.
+   *
+   * @param epoch 0-based epoch
+   * @param step 0-based step within the epoch
+   * @param stepsPerEpoch steps per epoch
+   */
+  public double lr(int epoch, int step, int stepsPerEpoch) {
+    if (epoch < warmupEpochs) {
+      return warmupInitialLr + epoch * (initialLr - warmupInitialLr) / warmupEpochs;
+    }
+    switch (mode) {
+      case STEP:
+        long passed = lrUpdates.stream().filter(e -> e <= epoch).count();
+        return initialLr * Math.pow(lrDecayFactor, passed);
+      case COSINE:
+        long current = (long) (epoch - warmupEpochs) * stepsPerEpoch + step;
+        long total = (long) (maxEpochs - warmupEpochs) * stepsPerEpoch;
+        double lr = 0.5 * initialLr * (1.0 + Math.cos(current / (double) (total + 1) * Math.PI));
+        return lr * (1 - cosineFinalLrRatio) + initialLr * cosineFinalLrRatio;
+      case CONSTANT:
+      default:
+        return initialLr;
+    }
+  }
+}

@@ -1,0 +1,186 @@
+package dev.kdflow.trainer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kdflow.api.CheckpointParams;
+import dev.kdflow.api.KDExperimentSpec;
+import dev.kdflow.api.ModelSpec;
+import dev.kdflow.api.TeacherSpec;
+import dev.kdflow.trainer.training.EndRecord;
+import dev.kdflow.trainer.training.TrainingResult;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The spec-driven entry point: train a teacher, distil it, and refuse bad input early. */
+class ExperimentRunnerTest {
+  @TempDir Path tmp;
+
+  private KDExperimentSpec spec(String arch, Map<String, Object> params) {
+    KDExperimentSpec s = new KDExperimentSpec();
+    ModelSpec student = new ModelSpec();
+    student.setArchitecture(arch);
+    student.setArchParams(new LinkedHashMap<>(params));
+    s.setStudent(student);
+    s.getTraining().setMaxEpochs(1);
+    s.getTraining().setInitialLr(0.05);
+    s.getTraining().setLogEveryNSteps(2);
+    s.getDataset().setTrainLimit(256);
+    s.getDataset().setValidLimit(128);
+    s.getDataset().setBatchSize(64);
+    s.getCheckpoints().setRootDir(tmp.toString());
+    return s;
+  }
+
+  private static final Map<String, Object> CNN =
+      Map.of("channels", List.of(4, 8), "hiddenSize", 16);
+
+  private static List<JsonNode> lines(Path file) throws IOException {
+    ObjectMapper json = new ObjectMapper();
+    List<JsonNode> out = new ArrayList<>();
+    for (String l : Files.readAllLines(file)) {
+      out.add(json.readTree(l));
+    }
+    return out;
+  }
+
+  @Test
+  void trainsATeacherThenDistilsItIntoAStudent() throws IOException {
+    TrainingResult teacher = new ExperimentRunner(spec("cnn", CNN), "teacher").run();
+    assertThat(teacher.status()).isEqualTo(EndRecord.SUCCEEDED);
+    assertThat(teacher.bestCheckpoint()).isDirectory();
+    // kdflow evaluate: rebuilt from the sidecar, same data, same accuracy
+    assertThat(ExperimentRunner.evaluateCheckpoint(teacher.bestCheckpoint(), null).top1())
+        .isEqualTo(teacher.best().value());
+
+    KDExperimentSpec kd = spec("mlp", Map.of("hiddenSizes", List.of(32)));
+    TeacherSpec t = new TeacherSpec();
+    t.setArchitecture("cnn");
+    t.setArchParams(new LinkedHashMap<>(CNN));
+    CheckpointParams c = new CheckpointParams();
+    c.setCheckpointPath(teacher.bestCheckpoint().toString());
+    t.setCheckpoint(c);
+    kd.setTeacher(t);
+    TrainingResult student = new ExperimentRunner(kd, "student").run();
+    assertThat(student.lastValid().teacherTop1()).isEqualTo(teacher.lastValid().top1());
+
+    List<JsonNode> records = lines(tmp.resolve("student").resolve(ExperimentRunner.METRICS_FILE));
+    assertThat(records.get(0).get("type").asText()).isEqualTo("start");
+    assertThat(records.get(0).get("resumedFromEpoch").isNull()).isTrue();
+    assertThat(records).filteredOn(n -> n.get("type").asText().equals("step")).hasSize(2);
+    JsonNode step = records.get(1);
+    assertThat(step.get("step").asInt()).isEqualTo(2);
+    assertThat(step.has("distillLoss")).isTrue();
+    JsonNode epoch = records.get(records.size() - 2);
+    assertThat(epoch.get("type").asText()).isEqualTo("epoch");
+    assertThat(epoch.get("epoch").asInt()).isEqualTo(1);
+    assertThat(epoch.at("/valid/teacherTop1").isNumber()).isTrue();
+    assertThat(epoch.at("/train/distillLoss").isNumber()).isTrue();
+    assertThat(epoch.at("/best/metric").asText()).isEqualTo("top1");
+    assertThat(records.get(records.size() - 1).get("status").asText()).isEqualTo("succeeded");
+
+    List<JsonNode> plain = lines(tmp.resolve("teacher").resolve(ExperimentRunner.METRICS_FILE));
+    JsonNode plainEpoch = plain.get(plain.size() - 2);
+    assertThat(plainEpoch.at("/train").has("distillLoss")).isFalse();
+    assertThat(plainEpoch.at("/valid").has("teacherTop1")).isFalse();
+  }
+
+  @Test
+  void distilsFromATorchScriptTeacher() {
+    KDExperimentSpec kd = spec("mlp", Map.of("hiddenSizes", List.of(32)));
+    TeacherSpec t = new TeacherSpec();
+    t.setTorchscript(TestData.fixtures().resolve("tiny_teacher.pt").toString());
+    kd.setTeacher(t);
+    TrainingResult r = new ExperimentRunner(kd, "ts").run();
+    assertThat(r.status()).isEqualTo(EndRecord.SUCCEEDED);
+    assertThat(r.latestCheckpoint()).isDirectory();
+    assertThat(r.lastValid().teacherTop1()).isNotNull();
+  }
+
+  @Test
+  void aStopRequestEndsTheRunAsStoppedWithoutAPartialCheckpoint() throws IOException {
+    ExperimentRunner runner = new ExperimentRunner(spec("mlp", Map.of()), "stop");
+    runner.addListener(
+        new dev.kdflow.trainer.training.TrainingListener() {
+          @Override
+          public void onStep(dev.kdflow.trainer.training.StepRecord step) {
+            runner.requestStop();
+          }
+        });
+    TrainingResult r = runner.run();
+    assertThat(r.status()).isEqualTo(EndRecord.STOPPED);
+    assertThat(r.epochsCompleted()).isZero();
+    assertThat(tmp.resolve("stop").resolve("ckpt_latest")).doesNotExist();
+    List<JsonNode> records = lines(tmp.resolve("stop").resolve(ExperimentRunner.METRICS_FILE));
+    assertThat(records.get(records.size() - 1).get("status").asText()).isEqualTo("stopped");
+  }
+
+  private void assertInvalid(KDExperimentSpec s, String field, String... fragments)
+      throws IOException {
+    Path marker = tmp.resolve("bad").resolve("keep.txt");
+    Files.createDirectories(marker.getParent());
+    Files.writeString(marker, "untouched");
+    assertThatThrownBy(() -> new ExperimentRunner(s, "bad").run())
+        .isInstanceOf(InvalidExperimentException.class)
+        .satisfies(
+            e -> assertThat(((InvalidExperimentException) e).getFieldPath()).isEqualTo(field))
+        .hasMessageContainingAll(fragments);
+    try (var files = Files.list(marker.getParent())) {
+      assertThat(files).containsExactly(marker);
+    }
+    assertThat(Files.readString(marker)).isEqualTo("untouched");
+  }
+
+  @Test
+  void unknownArchitectureNamesTheKnownOnes() throws IOException {
+    assertInvalid(
+        spec("resnet7", Map.of()), "spec.student.architecture", "resnet7", "mlp", "resnet18");
+  }
+
+  @Test
+  void wrongArchParamTypeIsNamed() throws IOException {
+    assertInvalid(
+        spec("mlp", Map.of("hiddenSizes", "800")),
+        "spec.student.archParams.hiddenSizes",
+        "list of integers");
+  }
+
+  @Test
+  void missingDatasetDirectoryIsNamed() throws IOException {
+    KDExperimentSpec s = spec("mlp", Map.of());
+    s.getDataset().setPath(tmp.resolve("nowhere").toString());
+    assertInvalid(s, "spec.dataset.path", "nowhere", "does not exist");
+  }
+
+  @Test
+  void aCheckpointOfAnotherArchitectureIsRefused() throws IOException {
+    TrainingResult mlp =
+        new ExperimentRunner(spec("mlp", Map.of("hiddenSizes", List.of(16))), "mlp").run();
+    KDExperimentSpec s = spec("cnn", CNN);
+    CheckpointParams c = new CheckpointParams();
+    c.setCheckpointPath(mlp.bestCheckpoint().toString());
+    s.getStudent().setCheckpoint(c);
+    assertInvalid(s, "spec.student.checkpoint.checkpointPath", "holds a mlp network, not cnn");
+  }
+
+  @Test
+  void aMissingTeacherCheckpointIsNamed() throws IOException {
+    KDExperimentSpec s = spec("mlp", Map.of());
+    TeacherSpec t = new TeacherSpec();
+    t.setArchitecture("cnn");
+    CheckpointParams c = new CheckpointParams();
+    c.setCheckpointPath(tmp.resolve("no-such-ckpt").toString());
+    t.setCheckpoint(c);
+    s.setTeacher(t);
+    assertInvalid(s, "spec.teacher.checkpoint.checkpointPath", "not found");
+  }
+}
