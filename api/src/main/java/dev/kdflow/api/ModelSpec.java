@@ -2,6 +2,7 @@ package dev.kdflow.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.crd.generator.annotation.SchemaFrom;
 import io.fabric8.generator.annotation.Size;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -18,6 +19,7 @@ public class ModelSpec {
   private String architecture;
 
   @Size(max = 32)
+  @SchemaFrom(type = FreeFormObject.class)
   @JsonPropertyDescription(
       "Architecture parameters, e.g. numClasses, inChannels, hiddenSizes, smallImageStem."
           + " Unknown keys are rejected.")
