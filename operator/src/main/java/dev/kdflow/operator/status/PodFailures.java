@@ -107,6 +107,7 @@ public final class PodFailures {
     return pod.getStatus().getConditions().stream()
         .filter(c -> "DisruptionTarget".equals(c.getType()))
         .map(PodCondition::getMessage)
+        .filter(m -> m != null)
         .findFirst()
         .orElse(null);
   }
