@@ -30,9 +30,11 @@ import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEven
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -68,6 +70,7 @@ public class KDExperimentReconciler implements Reconciler<KDExperiment> {
   private final Supplier<Instant> clock;
   private final String instance;
   private final AtomicLong reconciliations = new AtomicLong();
+  private final Map<String, AtomicLong> reconciliationsByName = new ConcurrentHashMap<>();
 
   /** A reconciler with the given configuration and the system clock. */
   public KDExperimentReconciler(OperatorConfig config) {
@@ -84,6 +87,12 @@ public class KDExperimentReconciler implements Reconciler<KDExperiment> {
   /** How many reconciliations ran (for metrics and tests). */
   public long reconciliations() {
     return reconciliations.get();
+  }
+
+  /** How many reconciliations of one experiment ran. */
+  public long reconciliations(String namespace, String name) {
+    AtomicLong n = reconciliationsByName.get(namespace + "/" + name);
+    return n == null ? 0 : n.get();
   }
 
   @Override
@@ -110,6 +119,11 @@ public class KDExperimentReconciler implements Reconciler<KDExperiment> {
   @Override
   public UpdateControl<KDExperiment> reconcile(KDExperiment kdx, Context<KDExperiment> context) {
     reconciliations.incrementAndGet();
+    reconciliationsByName
+        .computeIfAbsent(
+            kdx.getMetadata().getNamespace() + "/" + kdx.getMetadata().getName(),
+            k -> new AtomicLong())
+        .incrementAndGet();
     Instant now = clock.get();
     KDExperimentStatus old = kdx.getStatus();
     EventRecorder events = new EventRecorder(context.getClient(), instance);

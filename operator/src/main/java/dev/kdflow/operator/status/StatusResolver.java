@@ -225,6 +225,10 @@ public final class StatusResolver {
             .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
             .toList();
     if (active.isEmpty()) {
+      if (pods.stream().anyMatch(StatusResolver::isSucceeded)) {
+        return new Observation(
+            Phase.RUNNING, "Finishing", "the trainer exited successfully; the Job is completing");
+      }
       if (s.getLastFailure() != null && !pods.isEmpty()) {
         return new Observation(
             Phase.PENDING,
