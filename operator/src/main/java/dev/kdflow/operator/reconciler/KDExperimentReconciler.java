@@ -298,7 +298,7 @@ public class KDExperimentReconciler implements Reconciler<KDExperiment> {
   }
 
   /** A status-only object, so the patch touches nothing but the status. */
-  private static KDExperiment withStatus(KDExperiment kdx, KDExperimentStatus status) {
+  static KDExperiment withStatus(KDExperiment kdx, KDExperimentStatus status) {
     KDExperiment patch = new KDExperiment();
     patch.setMetadata(
         new ObjectMetaBuilder()
@@ -308,7 +308,7 @@ public class KDExperimentReconciler implements Reconciler<KDExperiment> {
             .withResourceVersion(kdx.getMetadata().getResourceVersion())
             .withGeneration(kdx.getMetadata().getGeneration())
             .build());
-    patch.setSpec(kdx.getSpec());
+    patch.setSpec(null);
     patch.setStatus(status);
     return patch;
   }
