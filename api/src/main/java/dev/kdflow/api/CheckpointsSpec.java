@@ -16,6 +16,7 @@ public class CheckpointsSpec {
           + " checkpoint volume's mount path in a pod.")
   private String rootDir;
 
+  @Size(max = 253)
   @Pattern("^[A-Za-z0-9][-A-Za-z0-9_.]{0,252}$")
   @JsonPropertyDescription("Directory name under rootDir. Default: the experiment's metadata.name.")
   private String experimentName;

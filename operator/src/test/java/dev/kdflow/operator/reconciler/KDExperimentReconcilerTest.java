@@ -454,4 +454,35 @@ class KDExperimentReconcilerTest {
     KDExperimentStatus s = awaitStatus("invalid-6", phase(Phase.PENDING));
     assertThat(conditionStatus(s, "Stalled")).isEqualTo("False");
   }
+
+  @Test
+  void aQueuedExperimentIsStartedByKueueNotFoughtOver() {
+    KDExperiment kdx = Experiments.kd("queued");
+    kdx.getSpec().getScheduling().setQueueName("team-a");
+    kdx.getSpec().getStorage().setSize(null);
+    kdx.getSpec().getStorage().setStorageClassName(null);
+    kdx.getSpec().getStorage().setExistingClaim("team-a-checkpoints");
+    cluster.experiments().inNamespace(NS).resource(kdx).create();
+    await().atMost(Duration.ofSeconds(20)).until(() -> cluster.job("queued") != null);
+    Job job = cluster.job("queued");
+    assertThat(job.getSpec().getSuspend()).isTrue();
+    assertThat(job.getMetadata().getLabels()).containsEntry("kueue.x-k8s.io/queue-name", "team-a");
+    assertThat(cluster.claim("queued")).as("an existing claim is used, none created").isNull();
+    KDExperimentStatus s = awaitStatus("queued", phase(Phase.PENDING));
+    assertThat(s.condition("Ready").get().getReason()).isEqualTo("Queued");
+
+    // Kueue admits the workload by unsuspending the Job
+    Job admitted = cluster.job("queued");
+    admitted.getSpec().setSuspend(false);
+    cluster.putJob(withStatus(admitted, 1, 0));
+    cluster.putPod(Cluster.running(cluster.job("queued"), "a"));
+    awaitStatus("queued", phase(Phase.RUNNING));
+    long before = operator.reconciler().reconciliations(NS, "queued");
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> operator.reconciler().reconciliations(NS, "queued") > before + 2);
+    assertThat(cluster.job("queued").getSpec().getSuspend())
+        .as("the operator leaves Kueue's decision")
+        .isFalse();
+  }
 }
