@@ -21,9 +21,14 @@ public class ExperimentConfigMapDependent
     return ChildResources.configMap(primary);
   }
 
+  /** Kept as written for the current attempt; one left from an earlier attempt is replaced. */
   @Override
   public Result<ConfigMap> match(
       ConfigMap actual, KDExperiment primary, Context<KDExperiment> context) {
-    return Result.nonComputed(true);
+    String attempt =
+        actual.getMetadata().getAnnotations() == null
+            ? null
+            : actual.getMetadata().getAnnotations().get(ChildNames.ATTEMPT_ANNOTATION);
+    return Result.nonComputed(String.valueOf(ChildNames.attempt(primary)).equals(attempt));
   }
 }
