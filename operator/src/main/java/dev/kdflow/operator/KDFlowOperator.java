@@ -23,6 +23,7 @@ public final class KDFlowOperator {
 
   private final Operator operator;
   private final KDExperimentReconciler reconciler;
+  private volatile boolean started;
 
   private KDFlowOperator(Operator operator, KDExperimentReconciler reconciler) {
     this.operator = operator;
@@ -46,7 +47,7 @@ public final class KDFlowOperator {
         config.leaderElection(),
         http.port());
     kdflow.operator().installShutdownHook(Duration.ofSeconds(20));
-    kdflow.operator().start();
+    kdflow.start();
   }
 
   /**
@@ -101,9 +102,17 @@ public final class KDFlowOperator {
     return reconciler;
   }
 
-  /** Started and every informer healthy. */
+  /** Starts the operator; returns once its informers have synced (or it leads, with election). */
+  public void start() {
+    operator.start();
+    started = true;
+  }
+
+  /**
+   * Started and every informer healthy. Never blocks: readiness probes must answer while the
+   * operator is still starting.
+   */
   public boolean isReady() {
-    return operator.getRuntimeInfo().isStarted()
-        && operator.getRuntimeInfo().allEventSourcesAreHealthy();
+    return started && operator.getRuntimeInfo().allEventSourcesAreHealthy();
   }
 }

@@ -53,7 +53,7 @@ class OperatorProcessTest {
     try (HealthServer http = HealthServer.start(0, kdflow::isReady, registry)) {
       assertThat(get(http.port(), "/healthz").statusCode()).isEqualTo(200);
       assertThat(get(http.port(), "/readyz").statusCode()).as("not started yet").isEqualTo(503);
-      kdflow.operator().start();
+      kdflow.start();
       await()
           .atMost(Duration.ofSeconds(20))
           .until(() -> get(http.port(), "/readyz").statusCode() == 200);

@@ -50,7 +50,7 @@ public final class MockCluster {
             client,
             new SimpleMeterRegistry(),
             KDFlowOperator.withoutServerSideApply().andThen(o -> o.withCloseClientOnStop(false)));
-    kdflow.operator().start();
+    kdflow.start();
     return kdflow;
   }
 
