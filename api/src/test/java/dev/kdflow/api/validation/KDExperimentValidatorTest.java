@@ -108,8 +108,8 @@ class KDExperimentValidatorTest {
             k -> k.getSpec().getTeacher().getArchParams().put("numClasses", 100)),
         bad(
             "spec.teacher.checkpoint.checkpointPath",
-            "required for an architecture teacher",
-            k -> k.getSpec().getTeacher().setCheckpoint(null)),
+            "required when checkpoint is given",
+            k -> k.getSpec().getTeacher().setCheckpoint(new dev.kdflow.api.CheckpointParams())),
         bad(
             "spec.kd.loss.distillationLossCoeff",
             "must be in [0, 1]",

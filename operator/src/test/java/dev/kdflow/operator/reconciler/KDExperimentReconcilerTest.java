@@ -374,8 +374,8 @@ class KDExperimentReconcilerTest {
         k -> k.getSpec().getStudent().getArchParams().put("depth", 3));
     INVALID.put("spec.teacher", k -> k.getSpec().getTeacher().setTorchscript("/m/teacher.pt"));
     INVALID.put(
-        "spec.teacher.checkpoint.checkpointPath",
-        k -> k.getSpec().getTeacher().setCheckpoint(null));
+        "spec.dataset.path",
+        k -> k.getSpec().getDataset().setType(dev.kdflow.api.DatasetSpec.Type.CIFAR10));
     INVALID.put(
         "spec.kd.loss.distillationLossCoeff",
         k -> k.getSpec().getKd().getLoss().setDistillationLossCoeff(1.2));
