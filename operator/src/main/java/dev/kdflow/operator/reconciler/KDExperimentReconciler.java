@@ -231,7 +231,12 @@ public class KDExperimentReconciler implements Reconciler<KDExperiment> {
     if (ttl == null || status == null || status.getCompletionTime() == null) {
       return Optional.empty();
     }
-    Instant due = Instant.parse(status.getCompletionTime()).plusSeconds(ttl);
+    Instant due;
+    try {
+      due = Instant.parse(status.getCompletionTime()).plusSeconds(ttl);
+    } catch (java.time.format.DateTimeParseException e) {
+      return Optional.empty();
+    }
     Duration left = Duration.between(now, due);
     return Optional.of(left.isNegative() ? Duration.ZERO : left);
   }
