@@ -31,6 +31,7 @@ public class DatasetSpec {
     IMAGE_FOLDER
   }
 
+  @Size(max = 32)
   @JsonPropertyDescription("Dataset format: fashionMnist (default), mnist, cifar10, imageFolder.")
   private Type type = Type.FASHION_MNIST;
 

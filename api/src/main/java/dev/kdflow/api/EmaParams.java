@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Size;
 import lombok.Data;
 
 /** EMA of the student's weights (SuperGradients' {@code ema_params}). */
@@ -29,6 +30,7 @@ public class EmaParams {
   @JsonPropertyDescription("EMA decay in (0, 1). Default 0.9999.")
   private Double decay = 0.9999;
 
+  @Size(max = 32)
   @JsonPropertyDescription("Decay ramp: threshold (default), exp or constant.")
   private DecayType decayType = DecayType.THRESHOLD;
 

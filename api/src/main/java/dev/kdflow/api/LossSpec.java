@@ -3,6 +3,7 @@ package dev.kdflow.api;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 import lombok.Data;
 
@@ -31,6 +32,7 @@ public class LossSpec {
     CROSS_ENTROPY
   }
 
+  @Size(max = 32)
   @JsonPropertyDescription("Loss type; KDLogitsLoss (default) distills the logits.")
   private Type type = Type.KD_LOGITS;
 
@@ -47,6 +49,7 @@ public class LossSpec {
           + " (SuperGradients).")
   private Double temperature = DEFAULT_TEMPERATURE;
 
+  @Size(max = 32)
   @JsonPropertyDescription("Task loss between the student's output and the labels.")
   private TaskLoss taskLoss = TaskLoss.CROSS_ENTROPY;
 

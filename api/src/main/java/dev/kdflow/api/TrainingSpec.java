@@ -47,6 +47,7 @@ public class TrainingSpec {
   @JsonPropertyDescription("Number of epochs to train (>= 1).")
   private Integer maxEpochs;
 
+  @Size(max = 32)
   @JsonPropertyDescription("Optimizer: SGD (default), Adam or AdamW.")
   private Optimizer optimizer = Optimizer.SGD;
 
@@ -58,6 +59,7 @@ public class TrainingSpec {
   @JsonPropertyDescription("Learning rate after warm-up (> 0).")
   private Double initialLr;
 
+  @Size(max = 32)
   @JsonPropertyDescription("Learning-rate schedule: constant (default), step or cosine.")
   private LrMode lrMode = LrMode.CONSTANT;
 
@@ -98,6 +100,7 @@ public class TrainingSpec {
       "Clip the global gradient norm to this value; unset or 0 disables clipping.")
   private Double clipGradNorm;
 
+  @Size(max = 32)
   @JsonPropertyDescription("The validation metric that selects ckpt_best: top1 (default) or top5.")
   private Metric metricToWatch = Metric.TOP1;
 
