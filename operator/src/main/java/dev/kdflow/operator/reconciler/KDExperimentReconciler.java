@@ -302,16 +302,16 @@ public class KDExperimentReconciler implements Reconciler<KDExperiment> {
     return false;
   }
 
-  /** A status-only object, so the patch touches nothing but the status. */
+  /**
+   * A status-only object (name, namespace, status), so the patch touches nothing but the status
+   * and, applied server-side, claims no other field.
+   */
   static KDExperiment withStatus(KDExperiment kdx, KDExperimentStatus status) {
     KDExperiment patch = new KDExperiment();
     patch.setMetadata(
         new ObjectMetaBuilder()
             .withName(kdx.getMetadata().getName())
             .withNamespace(kdx.getMetadata().getNamespace())
-            .withUid(kdx.getMetadata().getUid())
-            .withResourceVersion(kdx.getMetadata().getResourceVersion())
-            .withGeneration(kdx.getMetadata().getGeneration())
             .build());
     patch.setSpec(null);
     patch.setStatus(status);
