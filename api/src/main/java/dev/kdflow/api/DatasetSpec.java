@@ -3,6 +3,8 @@ package dev.kdflow.api;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Size;
 import java.util.List;
 import lombok.Data;
 
@@ -29,32 +31,41 @@ public class DatasetSpec {
     IMAGE_FOLDER
   }
 
+  @Size(max = 32)
   @JsonPropertyDescription("Dataset format: fashionMnist (default), mnist, cifar10, imageFolder.")
   private Type type = Type.FASHION_MNIST;
 
+  @Size(max = 4096)
   @JsonPropertyDescription(
       "Directory holding the dataset. Default /usr/share/datasets/fashion-mnist for"
           + " fashionMnist; required for the other types.")
   private String path;
 
+  @Min(1)
   @JsonPropertyDescription("Training batch size. Default 128.")
   private Integer batchSize = 128;
 
+  @Min(1)
   @JsonPropertyDescription("Validation batch size. Default 512.")
   private Integer validBatchSize = 512;
 
+  @Min(1)
   @JsonPropertyDescription("Use only the first N training examples (quick runs, tests).")
   private Integer trainLimit;
 
+  @Min(1)
   @JsonPropertyDescription("Use only the first N validation examples.")
   private Integer validLimit;
 
+  @Size(min = 1, max = 16)
   @JsonPropertyDescription("Per-channel normalisation mean. Default: the dataset's own statistics.")
   private List<Double> mean;
 
+  @Size(min = 1, max = 16)
   @JsonPropertyDescription("Per-channel normalisation std. Default: the dataset's own statistics.")
   private List<Double> std;
 
+  @Min(0)
   @JsonPropertyDescription(
       "Zero padding before a random crop back to the image size; 0 disables. Default 0.")
   private Integer randomCropPadding = 0;
@@ -62,6 +73,7 @@ public class DatasetSpec {
   @JsonPropertyDescription("Random horizontal flip of training images. Default false.")
   private Boolean horizontalFlip = false;
 
+  @Min(1)
   @JsonPropertyDescription(
       "imageFolder: images are resized (shorter side) and centre-cropped to this size. Default 224.")
   private Integer imageSize = 224;

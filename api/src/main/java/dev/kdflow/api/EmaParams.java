@@ -3,6 +3,9 @@ package dev.kdflow.api;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Size;
 import lombok.Data;
 
 /** EMA of the student's weights (SuperGradients' {@code ema_params}). */
@@ -22,12 +25,16 @@ public class EmaParams {
     CONSTANT
   }
 
+  @Min(value = 0, inclusive = false)
+  @Max(value = 1, inclusive = false)
   @JsonPropertyDescription("EMA decay in (0, 1). Default 0.9999.")
   private Double decay = 0.9999;
 
+  @Size(max = 32)
   @JsonPropertyDescription("Decay ramp: threshold (default), exp or constant.")
   private DecayType decayType = DecayType.THRESHOLD;
 
+  @Min(value = 0, inclusive = false)
   @JsonPropertyDescription(
       "Ramp length of the exp decay type, in steps/1000 units as in SuperGradients. Default 15.")
   private Double beta = 15.0;

@@ -1,7 +1,9 @@
 package dev.kdflow.api;
 
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.model.annotation.Categories;
 import io.fabric8.kubernetes.model.annotation.Group;
 import io.fabric8.kubernetes.model.annotation.Kind;
 import io.fabric8.kubernetes.model.annotation.Plural;
@@ -21,6 +23,43 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Plural(KDExperiment.PLURAL)
 @Singular("kdexperiment")
 @ShortNames(KDExperiment.SHORT_NAME)
+@Categories(KDExperiment.CATEGORY)
+@AdditionalPrinterColumn(
+    name = "Phase",
+    type = AdditionalPrinterColumn.Type.STRING,
+    jsonPath = ".status.phase",
+    getDescription = "Lifecycle phase.")
+@AdditionalPrinterColumn(
+    name = "Ready",
+    type = AdditionalPrinterColumn.Type.STRING,
+    jsonPath = ".status.conditions[?(@.type==\"Ready\")].status",
+    getDescription = "The applied generation is training or has succeeded.")
+@AdditionalPrinterColumn(
+    name = "Epoch",
+    type = AdditionalPrinterColumn.Type.STRING,
+    jsonPath = ".status.progress.summary",
+    getDescription = "Finished epochs / total epochs.")
+@AdditionalPrinterColumn(
+    name = "Best-Top1",
+    type = AdditionalPrinterColumn.Type.NUMBER,
+    jsonPath = ".status.metrics.best.top1",
+    getDescription = "Best validation top-1 accuracy of the student.")
+@AdditionalPrinterColumn(
+    name = "Age",
+    type = AdditionalPrinterColumn.Type.DATE,
+    jsonPath = ".metadata.creationTimestamp")
+@AdditionalPrinterColumn(
+    name = "Student",
+    type = AdditionalPrinterColumn.Type.STRING,
+    jsonPath = ".spec.student.architecture",
+    priority = 1,
+    getDescription = "Student architecture.")
+@AdditionalPrinterColumn(
+    name = "Teacher",
+    type = AdditionalPrinterColumn.Type.STRING,
+    jsonPath = ".spec.teacher.architecture",
+    priority = 1,
+    getDescription = "Teacher architecture (empty for a TorchScript teacher).")
 public class KDExperiment extends CustomResource<KDExperimentSpec, KDExperimentStatus>
     implements Namespaced {
   public static final String GROUP = "kdflow.dev";
@@ -28,6 +67,7 @@ public class KDExperiment extends CustomResource<KDExperimentSpec, KDExperimentS
   public static final String KIND = "KDExperiment";
   public static final String PLURAL = "kdexperiments";
   public static final String SHORT_NAME = "kdx";
+  public static final String CATEGORY = "kdflow";
   public static final String API_VERSION = GROUP + "/" + VERSION;
 
   @Override

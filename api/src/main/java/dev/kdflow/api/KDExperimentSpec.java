@@ -2,7 +2,10 @@ package dev.kdflow.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
 import lombok.Data;
 
 /**
@@ -11,8 +14,31 @@ import lombok.Data;
  */
 @Data
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(
+    value = KDExperimentSpec.TRAINING_IMMUTABLE_RULE,
+    message =
+        "training fields (student, teacher, kd, training, dataset, checkpoints) cannot change"
+            + " once set; change spec.restartNonce too to start a new run")
 public class KDExperimentSpec {
+  /** CEL transition rule: the training part of the spec only changes together with restartNonce. */
+  public static final String TRAINING_IMMUTABLE_RULE =
+      "(has(self.restartNonce) ? self.restartNonce : '')"
+          + " != (has(oldSelf.restartNonce) ? oldSelf.restartNonce : '')"
+          + " || (self.student == oldSelf.student"
+          + " && has(self.teacher) == has(oldSelf.teacher)"
+          + " && (!has(self.teacher) || self.teacher == oldSelf.teacher)"
+          + " && has(self.kd) == has(oldSelf.kd)"
+          + " && (!has(self.kd) || self.kd == oldSelf.kd)"
+          + " && self.training == oldSelf.training"
+          + " && has(self.dataset) == has(oldSelf.dataset)"
+          + " && (!has(self.dataset) || self.dataset == oldSelf.dataset)"
+          + " && has(self.checkpoints) == has(oldSelf.checkpoints)"
+          + " && (!has(self.checkpoints) || self.checkpoints == oldSelf.checkpoints))";
+
   @Required
+  @ValidationRule(
+      value = "has(self.architecture)",
+      message = "student.architecture is required (a registered architecture name)")
   @JsonPropertyDescription(
       "The network being trained. For knowledge distillation this is the student.")
   private ModelSpec student;
@@ -37,8 +63,31 @@ public class KDExperimentSpec {
   @JsonPropertyDescription("Where checkpoints are written.")
   private CheckpointsSpec checkpoints = new CheckpointsSpec();
 
+  @Size(max = 253)
   @JsonPropertyDescription(
       "Change this value to run a finished experiment again, or to change training fields of a"
           + " started one. Training is never re-run silently.")
   private String restartNonce;
+
+  @Pattern("^[^\\s]+$")
+  @JsonPropertyDescription(
+      "Trainer container image. Default: the operator's KDFLOW_TRAINER_IMAGE"
+          + " (kdflow/kdflow-trainer:<version>).")
+  private String image;
+
+  @JsonPropertyDescription("GPUs, CPU, memory and shared memory of the training pod.")
+  private ResourcesSpec resources = new ResourcesSpec();
+
+  @JsonPropertyDescription(
+      "Node selection, tolerations, affinity, priority, scheduler and Kueue queue of the training"
+          + " pod.")
+  private SchedulingSpec scheduling;
+
+  @JsonPropertyDescription(
+      "Checkpoint volume: an existing claim or a new one. Absent: an emptyDir (checkpoints are"
+          + " lost with the pod, so a retried pod starts over).")
+  private StorageSpec storage;
+
+  @JsonPropertyDescription("Retries, deadline, clean-up and suspension of the training Job.")
+  private RunPolicySpec runPolicy = new RunPolicySpec();
 }

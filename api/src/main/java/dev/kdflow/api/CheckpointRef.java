@@ -1,0 +1,22 @@
+package dev.kdflow.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import lombok.Data;
+
+/** Where one checkpoint is. */
+@Data
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class CheckpointRef {
+  @JsonPropertyDescription("Path inside the training pod, e.g. /checkpoints/exp/ckpt_best.")
+  private String path;
+
+  @JsonPropertyDescription("Path relative to the root of the checkpoint volume (claim).")
+  private String pvcPath;
+
+  @JsonPropertyDescription("Epoch the checkpoint was written after.")
+  private Integer epoch;
+
+  @JsonPropertyDescription("Value of training.metricToWatch at that epoch.")
+  private Double metric;
+}

@@ -1,0 +1,689 @@
+package dev.kdflow.api.validation;
+
+import dev.kdflow.api.Architectures;
+import dev.kdflow.api.CheckpointParams;
+import dev.kdflow.api.CheckpointsSpec;
+import dev.kdflow.api.DatasetSpec;
+import dev.kdflow.api.EmaParams;
+import dev.kdflow.api.KDExperiment;
+import dev.kdflow.api.KDExperimentSpec;
+import dev.kdflow.api.KDSpec;
+import dev.kdflow.api.LossSpec;
+import dev.kdflow.api.ModelSpec;
+import dev.kdflow.api.NormalizationAdapterSpec;
+import dev.kdflow.api.OptimizerParams;
+import dev.kdflow.api.ResourcesSpec;
+import dev.kdflow.api.RunPolicySpec;
+import dev.kdflow.api.SchedulingSpec;
+import dev.kdflow.api.StorageSpec;
+import dev.kdflow.api.TeacherSpec;
+import dev.kdflow.api.TrainingSpec;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Toleration;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Checks a KDExperiment for everything the CRD schema cannot express (and, because an API server
+ * without the CRD enforces nothing, for what it can too). Pure: no I/O, no cluster. Used by the
+ * operator before it creates anything and by {@code kdflow validate}.
+ */
+public final class KDExperimentValidator {
+  private static final Pattern DNS_LABEL = Pattern.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$");
+  private static final Pattern DNS_SUBDOMAIN =
+      Pattern.compile(SchedulingSpec.DNS_SUBDOMAIN_PATTERN);
+  private static final Pattern LABEL_VALUE = Pattern.compile(SchedulingSpec.LABEL_VALUE_PATTERN);
+  private static final Pattern QUANTITY = Pattern.compile(ResourcesSpec.QUANTITY_PATTERN);
+  private static final Pattern PATH_SEGMENT = Pattern.compile("^[A-Za-z0-9][-A-Za-z0-9_.]*$");
+
+  /**
+   * Longest metadata.name: the operator names children {@code <name>-checkpoints} and the Job
+   * {@code <name>}, whose pods get a label with the Job name (at most 63 characters).
+   */
+  public static final int MAX_NAME_LENGTH = 52;
+
+  /** Paths the operator mounts itself; the checkpoint volume must not shadow them. */
+  private static final Set<String> RESERVED_MOUNTS = Set.of("/etc/kdflow", "/tmp", "/dev/shm");
+
+  private final List<ValidationProblem> problems = new ArrayList<>();
+
+  private KDExperimentValidator() {}
+
+  /** Validates metadata.name and the spec; an empty list means valid. */
+  public static List<ValidationProblem> validate(KDExperiment experiment) {
+    KDExperimentValidator v = new KDExperimentValidator();
+    if (experiment == null) {
+      v.add("", "the document is empty; write a KDExperiment manifest");
+      return v.problems;
+    }
+    String name = experiment.getMetadata() == null ? null : experiment.getMetadata().getName();
+    if (name == null || name.isBlank()) {
+      v.add("metadata.name", "required");
+    } else if (name.length() > MAX_NAME_LENGTH || !DNS_LABEL.matcher(name).matches()) {
+      v.add(
+          "metadata.name",
+          "must be lower-case letters, digits and '-', starting and ending with a letter or"
+              + " digit, at most "
+              + MAX_NAME_LENGTH
+              + " characters, got '"
+              + name
+              + "'");
+    }
+    v.spec(experiment.getSpec());
+    return v.problems;
+  }
+
+  /** Validates a spec alone (paths start with {@code spec.}); an empty list means valid. */
+  public static List<ValidationProblem> validateSpec(KDExperimentSpec spec) {
+    KDExperimentValidator v = new KDExperimentValidator();
+    v.spec(spec);
+    return v.problems;
+  }
+
+  private void spec(KDExperimentSpec spec) {
+    if (spec == null) {
+      add("spec", "required");
+      return;
+    }
+    student(spec.getStudent());
+    teacher(spec.getTeacher(), spec.getStudent());
+    kd(spec.getKd(), spec.getTeacher() != null);
+    training(spec.getTraining());
+    dataset(spec.getDataset());
+    checkpoints(spec.getCheckpoints());
+    if (spec.getRestartNonce() != null && spec.getRestartNonce().length() > 253) {
+      add("spec.restartNonce", "must be at most 253 characters");
+    }
+    if (spec.getImage() != null && (spec.getImage().isBlank() || hasWhitespace(spec.getImage()))) {
+      add(
+          "spec.image",
+          "must be an image reference without spaces, got '"
+              + spec.getImage()
+              + "'; leave it out to use the operator's default trainer image");
+    }
+    resources(spec.getResources());
+    scheduling(spec.getScheduling());
+    storage(spec.getStorage());
+    runPolicy(spec.getRunPolicy());
+  }
+
+  private void student(ModelSpec student) {
+    if (student == null) {
+      add("spec.student", "required: the network to train (architecture and archParams)");
+      return;
+    }
+    if (isBlank(student.getArchitecture())) {
+      add(
+          "spec.student.architecture",
+          "required; one of " + String.join(", ", Architectures.names()));
+    } else {
+      architecture("spec.student", student);
+    }
+    checkpoint("spec.student.checkpoint", student.getCheckpoint());
+  }
+
+  private void teacher(TeacherSpec teacher, ModelSpec student) {
+    if (teacher == null) {
+      return;
+    }
+    boolean hasArch = !isBlank(teacher.getArchitecture());
+    boolean hasScript = !isBlank(teacher.getTorchscript());
+    if (hasArch == hasScript) {
+      add(
+          "spec.teacher",
+          hasArch
+              ? "set exactly one of architecture or torchscript, not both"
+              : "set exactly one of architecture (with a checkpoint) or torchscript (a file)");
+      return;
+    }
+    if (hasArch) {
+      architecture("spec.teacher", teacher);
+      checkpoint("spec.teacher.checkpoint", teacher.getCheckpoint());
+      numClassesMatch(teacher, student);
+    } else {
+      if (teacher.getArchParams() != null && !teacher.getArchParams().isEmpty()) {
+        add(
+            "spec.teacher.archParams",
+            "only applies to an architecture teacher; remove it for a TorchScript teacher");
+      }
+      if (teacher.getCheckpoint() != null) {
+        add(
+            "spec.teacher.checkpoint",
+            "a TorchScript file holds its weights; remove checkpoint for a TorchScript teacher");
+      }
+    }
+  }
+
+  private void numClassesMatch(TeacherSpec teacher, ModelSpec student) {
+    if (student == null
+        || isBlank(student.getArchitecture())
+        || !hasParam(student.getArchitecture(), "numClasses")
+        || !hasParam(teacher.getArchitecture(), "numClasses")) {
+      return;
+    }
+    Object s =
+        Architectures.valueOf(student.getArchitecture(), student.getArchParams(), "numClasses");
+    Object t =
+        Architectures.valueOf(teacher.getArchitecture(), teacher.getArchParams(), "numClasses");
+    if (s instanceof Number sn && t instanceof Number tn && sn.longValue() != tn.longValue()) {
+      add(
+          "spec.teacher.archParams.numClasses",
+          "teacher and student must have the same number of classes to distill logits, got "
+              + tn.longValue()
+              + " (teacher) and "
+              + sn.longValue()
+              + " (student)");
+    }
+  }
+
+  private static boolean hasParam(String arch, String param) {
+    return Architectures.find(arch).map(a -> a.params().containsKey(param)).orElse(false);
+  }
+
+  private void architecture(String path, ModelSpec model) {
+    String arch = model.getArchitecture();
+    if (Architectures.find(arch).isEmpty()) {
+      add(
+          path + ".architecture",
+          "unknown architecture '"
+              + arch
+              + "'; one of "
+              + String.join(", ", Architectures.names()));
+      return;
+    }
+    for (String p : Architectures.checkParams(arch, model.getArchParams(), path + ".archParams")) {
+      int colon = p.indexOf(": ");
+      add(colon > 0 ? p.substring(0, colon) : path + ".archParams", p.substring(colon + 2));
+    }
+    Map<String, Object> params = model.getArchParams();
+    if (params != null) {
+      params.forEach(
+          (k, v) -> {
+            if (v instanceof Number n && n.doubleValue() <= 0 && isSizeParam(k)) {
+              add(path + ".archParams." + k, "must be > 0, got " + v);
+            } else if (v instanceof List<?> l && isSizeParam(k)) {
+              for (Object e : l) {
+                if (e instanceof Number n && n.doubleValue() <= 0) {
+                  add(path + ".archParams." + k, "every entry must be > 0, got " + l);
+                  break;
+                }
+              }
+            }
+          });
+      if (params.get("dropout") instanceof Number d
+          && (d.doubleValue() < 0 || d.doubleValue() >= 1)) {
+        add(path + ".archParams.dropout", "must be in [0, 1), got " + d);
+      }
+    }
+  }
+
+  private static boolean isSizeParam(String key) {
+    return switch (key) {
+      case "inputSize",
+          "hiddenSizes",
+          "numClasses",
+          "inChannels",
+          "channels",
+          "hiddenSize",
+          "stageChannels",
+          "stageStrides",
+          "widthMultiplier" ->
+          true;
+      default -> false;
+    };
+  }
+
+  private void checkpoint(String path, CheckpointParams checkpoint) {
+    if (checkpoint != null && isBlank(checkpoint.getCheckpointPath())) {
+      add(path + ".checkpointPath", "required when checkpoint is given");
+    }
+  }
+
+  private void kd(KDSpec kd, boolean hasTeacher) {
+    if (kd == null) {
+      return;
+    }
+    LossSpec loss = kd.getLoss();
+    if (loss != null) {
+      Double alpha = loss.getDistillationLossCoeff();
+      if (alpha != null && !(alpha >= 0 && alpha <= 1)) {
+        add(
+            "spec.kd.loss.distillationLossCoeff",
+            "must be in [0, 1] (the weight of the distillation term), got " + alpha);
+      }
+      Double t = loss.getTemperature();
+      if (t != null && !(t > 0 && Double.isFinite(t))) {
+        add("spec.kd.loss.temperature", "must be > 0, got " + t + "; 1 is SuperGradients' value");
+      }
+      Double ls = loss.getLabelSmoothing();
+      if (ls != null && !(ls >= 0 && ls < 1)) {
+        add("spec.kd.loss.labelSmoothing", "must be in [0, 1), got " + ls);
+      }
+    }
+    NormalizationAdapterSpec a = kd.getTeacherInputAdapter();
+    if (a != null) {
+      String p = "spec.kd.teacherInputAdapter";
+      List<List<Double>> lists =
+          List.of(
+              nullToEmpty(a.getMeanOriginal()),
+              nullToEmpty(a.getStdOriginal()),
+              nullToEmpty(a.getMeanRequired()),
+              nullToEmpty(a.getStdRequired()));
+      String[] names = {"meanOriginal", "stdOriginal", "meanRequired", "stdRequired"};
+      for (int i = 0; i < names.length; i++) {
+        if (lists.get(i).isEmpty()) {
+          add(p + "." + names[i], "required: one value per channel");
+        }
+      }
+      if (lists.stream().noneMatch(List::isEmpty)
+          && lists.stream().mapToInt(List::size).distinct().count() > 1) {
+        add(
+            p,
+            "meanOriginal, stdOriginal, meanRequired and stdRequired must have the same length"
+                + " (one value per channel), got "
+                + lists.stream().map(l -> String.valueOf(l.size())).toList());
+      }
+      positives(p + ".stdOriginal", a.getStdOriginal());
+      positives(p + ".stdRequired", a.getStdRequired());
+      if (!hasTeacher) {
+        add(p, "applies to the teacher's input; set spec.teacher or remove it");
+      }
+    }
+  }
+
+  private int training(TrainingSpec t) {
+    String p = "spec.training";
+    if (t == null) {
+      add(p, "required: at least maxEpochs and initialLr");
+      return -1;
+    }
+    Integer maxEpochs = t.getMaxEpochs();
+    if (maxEpochs == null) {
+      add(p + ".maxEpochs", "required: the number of epochs to train (>= 1)");
+    } else if (maxEpochs < 1) {
+      add(p + ".maxEpochs", "must be >= 1, got " + maxEpochs);
+    }
+    int epochs = maxEpochs == null ? -1 : maxEpochs;
+    if (t.getInitialLr() == null) {
+      add(p + ".initialLr", "required: the learning rate after warm-up (> 0)");
+    } else {
+      positive(p + ".initialLr", t.getInitialLr());
+    }
+    if (t.getOptimizer() == null) {
+      add(p + ".optimizer", "must be SGD, Adam or AdamW");
+    }
+    if (t.getLrMode() == TrainingSpec.LrMode.STEP
+        && (t.getLrUpdates() == null || t.getLrUpdates().isEmpty())) {
+      add(p + ".lrUpdates", "required by lrMode step: the epochs at which the rate decays");
+    }
+    List<Integer> updates = nullToEmpty(t.getLrUpdates());
+    for (int i = 0; i < updates.size(); i++) {
+      Integer e = updates.get(i);
+      String at = p + ".lrUpdates[" + i + "]";
+      if (e == null || e < 1) {
+        add(at, "must be an epoch >= 1, got " + e);
+      } else if (epochs >= 1 && e > epochs) {
+        add(at, "must be <= maxEpochs (" + epochs + "), got " + e);
+      } else if (i > 0 && updates.get(i - 1) != null && e <= updates.get(i - 1)) {
+        add(p + ".lrUpdates", "must be strictly increasing, got " + updates);
+        break;
+      }
+    }
+    positive(p + ".lrDecayFactor", t.getLrDecayFactor());
+    Double cos = t.getCosineFinalLrRatio();
+    if (cos != null && !(cos >= 0 && cos <= 1)) {
+      add(p + ".cosineFinalLrRatio", "must be in [0, 1], got " + cos);
+    }
+    Integer warmup = t.getLrWarmupEpochs();
+    if (warmup != null && warmup < 0) {
+      add(p + ".lrWarmupEpochs", "must be >= 0, got " + warmup);
+    } else if (warmup != null && epochs >= 1 && warmup >= epochs) {
+      add(
+          p + ".lrWarmupEpochs",
+          "must be < maxEpochs (" + epochs + "), got " + warmup + "; the schedule never starts");
+    }
+    positive(p + ".warmupInitialLr", t.getWarmupInitialLr());
+    optimizerParams(p + ".optimizerParams", t.getOptimizerParams());
+    ema(p + ".emaParams", t.getEmaParams());
+    Double clip = t.getClipGradNorm();
+    if (clip != null && !(clip >= 0)) {
+      add(p + ".clipGradNorm", "must be >= 0 (0 disables clipping), got " + clip);
+    }
+    Integer freq = t.getRunValidationFreq();
+    if (freq != null && freq < 1) {
+      add(p + ".runValidationFreq", "must be >= 1, got " + freq);
+    }
+    List<Integer> save = nullToEmpty(t.getSaveCkptEpochList());
+    for (int i = 0; i < save.size(); i++) {
+      Integer e = save.get(i);
+      if (e == null || e < 1 || (epochs >= 1 && e > epochs)) {
+        add(
+            p + ".saveCkptEpochList[" + i + "]",
+            "must be an epoch in [1, maxEpochs"
+                + (epochs >= 1 ? "=" + epochs : "")
+                + "], got "
+                + e);
+      }
+    }
+    Integer logEvery = t.getLogEveryNSteps();
+    if (logEvery != null && logEvery < 0) {
+      add(p + ".logEveryNSteps", "must be >= 0 (0 = only per epoch), got " + logEvery);
+    }
+    return epochs;
+  }
+
+  private void optimizerParams(String p, OptimizerParams o) {
+    if (o == null) {
+      return;
+    }
+    Double m = o.getMomentum();
+    if (m != null && !(m >= 0 && m < 1)) {
+      add(p + ".momentum", "must be in [0, 1), got " + m);
+    }
+    Double wd = o.getWeightDecay();
+    if (wd != null && !(wd >= 0)) {
+      add(p + ".weightDecay", "must be >= 0, got " + wd);
+    }
+    List<Double> betas = o.getBetas();
+    if (betas != null) {
+      if (betas.size() != 2) {
+        add(p + ".betas", "must have two values [beta1, beta2], got " + betas);
+      } else {
+        for (Double b : betas) {
+          if (b == null || !(b >= 0 && b < 1)) {
+            add(p + ".betas", "values must be in [0, 1), got " + betas);
+            break;
+          }
+        }
+      }
+    }
+    positive(p + ".eps", o.getEps());
+  }
+
+  private void ema(String p, EmaParams e) {
+    if (e == null) {
+      return;
+    }
+    Double d = e.getDecay();
+    if (d != null && !(d > 0 && d < 1)) {
+      add(p + ".decay", "must be in (0, 1), got " + d + "; 0.9999 is the usual value");
+    }
+    positive(p + ".beta", e.getBeta());
+  }
+
+  private void dataset(DatasetSpec d) {
+    String p = "spec.dataset";
+    if (d == null) {
+      return;
+    }
+    if (d.getType() == null) {
+      add(p + ".type", "must be fashionMnist, mnist, cifar10 or imageFolder");
+    } else if (d.getType() != DatasetSpec.Type.FASHION_MNIST && isBlank(d.getPath())) {
+      add(p + ".path", "required for dataset type " + typeName(d.getType()));
+    }
+    positiveInt(p + ".batchSize", d.getBatchSize());
+    positiveInt(p + ".validBatchSize", d.getValidBatchSize());
+    positiveInt(p + ".trainLimit", d.getTrainLimit());
+    positiveInt(p + ".validLimit", d.getValidLimit());
+    positiveInt(p + ".imageSize", d.getImageSize());
+    if (d.getRandomCropPadding() != null && d.getRandomCropPadding() < 0) {
+      add(p + ".randomCropPadding", "must be >= 0 (0 disables), got " + d.getRandomCropPadding());
+    }
+    if ((d.getMean() == null) != (d.getStd() == null)) {
+      add(p + (d.getMean() == null ? ".mean" : ".std"), "set mean and std together, or neither");
+    } else if (d.getMean() != null) {
+      if (d.getMean().isEmpty() || d.getMean().size() != d.getStd().size()) {
+        add(
+            p + ".std",
+            "mean and std must have the same, non-zero length (one value per channel), got "
+                + d.getMean().size()
+                + " and "
+                + d.getStd().size());
+      }
+      positives(p + ".std", d.getStd());
+    }
+  }
+
+  private static String typeName(DatasetSpec.Type t) {
+    return switch (t) {
+      case FASHION_MNIST -> "fashionMnist";
+      case MNIST -> "mnist";
+      case CIFAR10 -> "cifar10";
+      case IMAGE_FOLDER -> "imageFolder";
+    };
+  }
+
+  private void checkpoints(CheckpointsSpec c) {
+    if (c == null) {
+      return;
+    }
+    String n = c.getExperimentName();
+    if (n != null && (!PATH_SEGMENT.matcher(n).matches() || n.contains(".."))) {
+      add(
+          "spec.checkpoints.experimentName",
+          "must be one directory name (letters, digits, '-', '_', '.'), got '" + n + "'");
+    }
+  }
+
+  private void resources(ResourcesSpec r) {
+    if (r == null) {
+      return;
+    }
+    String p = "spec.resources";
+    if (r.getGpus() != null && (r.getGpus() < 0 || r.getGpus() > 64)) {
+      add(p + ".gpus", "must be in [0, 64], got " + r.getGpus());
+    }
+    quantity(p + ".cpu", r.getCpu());
+    quantity(p + ".memory", r.getMemory());
+    quantity(p + ".sharedMemorySize", r.getSharedMemorySize());
+  }
+
+  private void scheduling(SchedulingSpec s) {
+    if (s == null) {
+      return;
+    }
+    String p = "spec.scheduling";
+    if (s.getNodeSelector() != null) {
+      s.getNodeSelector()
+          .forEach(
+              (k, v) -> {
+                if (isBlank(k) || v == null || !LABEL_VALUE.matcher(v).matches()) {
+                  add(
+                      p + ".nodeSelector." + k,
+                      "must be a label value (at most 63 letters, digits, '-', '_', '.'), got '"
+                          + v
+                          + "'");
+                }
+              });
+    }
+    List<Toleration> tolerations = nullToEmpty(s.getTolerations());
+    for (int i = 0; i < tolerations.size(); i++) {
+      Toleration t = tolerations.get(i);
+      String at = p + ".tolerations[" + i + "]";
+      if (t == null) {
+        add(at, "must not be null");
+        continue;
+      }
+      String op = t.getOperator() == null ? "Equal" : t.getOperator();
+      if (!op.equals("Equal") && !op.equals("Exists")) {
+        add(at + ".operator", "must be Equal or Exists, got '" + op + "'");
+      }
+      if (op.equals("Exists") && !isBlank(t.getValue())) {
+        add(at + ".value", "must be empty when operator is Exists");
+      }
+      if (t.getEffect() != null
+          && !Set.of("", "NoSchedule", "PreferNoSchedule", "NoExecute").contains(t.getEffect())) {
+        add(
+            at + ".effect",
+            "must be NoSchedule, PreferNoSchedule or NoExecute, got '" + t.getEffect() + "'");
+      }
+      if (isBlank(t.getKey()) && !op.equals("Exists")) {
+        add(at + ".key", "required unless operator is Exists");
+      }
+    }
+    name(p + ".priorityClassName", s.getPriorityClassName());
+    name(p + ".schedulerName", s.getSchedulerName());
+    if (s.getQueueName() != null
+        && (s.getQueueName().isEmpty() || !LABEL_VALUE.matcher(s.getQueueName()).matches())) {
+      add(
+          p + ".queueName",
+          "must be a Kueue LocalQueue name (a label value, at most 63 characters), got '"
+              + s.getQueueName()
+              + "'");
+    }
+  }
+
+  private void storage(StorageSpec s) {
+    if (s == null) {
+      return;
+    }
+    String p = "spec.storage";
+    boolean claim = !isBlank(s.getExistingClaim());
+    boolean size = !isBlank(s.getSize());
+    if (claim && size) {
+      add(
+          p,
+          "set either existingClaim (use a claim you made) or size (the operator creates one),"
+              + " not both");
+    } else if (!claim && !size) {
+      add(
+          p,
+          "set existingClaim (use a claim you made) or size (the operator creates one); remove"
+              + " storage to keep checkpoints in an emptyDir");
+    }
+    if (claim) {
+      name(p + ".existingClaim", s.getExistingClaim());
+    }
+    if (size) {
+      quantity(p + ".size", s.getSize());
+    }
+    if (!claim && s.getStorageClassName() != null) {
+      name(p + ".storageClassName", s.getStorageClassName());
+    } else if (claim && s.getStorageClassName() != null) {
+      add(p + ".storageClassName", "only applies to a new claim (size); remove it");
+    }
+    String mount = s.getMountPath();
+    if (mount != null) {
+      String normalized =
+          mount.endsWith("/") && mount.length() > 1
+              ? mount.substring(0, mount.length() - 1)
+              : mount;
+      if (!mount.startsWith("/")
+          || hasWhitespace(mount)
+          || mount.contains("..")
+          || mount.contains(":")) {
+        add(
+            p + ".mountPath",
+            "must be an absolute path without spaces, ':' or '..', got '" + mount + "'");
+      } else if (normalized.equals("/")
+          || RESERVED_MOUNTS.stream()
+              .anyMatch(
+                  r ->
+                      normalized.equals(r)
+                          || normalized.startsWith(r + "/")
+                          || r.startsWith(normalized + "/"))) {
+        add(
+            p + ".mountPath",
+            "'"
+                + mount
+                + "' collides with a path the operator mounts (/, /etc/kdflow, /tmp, /dev/shm);"
+                + " use e.g. /checkpoints");
+      }
+    }
+  }
+
+  private void runPolicy(RunPolicySpec r) {
+    if (r == null) {
+      return;
+    }
+    String p = "spec.runPolicy";
+    if (r.getBackoffLimit() != null && (r.getBackoffLimit() < 0 || r.getBackoffLimit() > 100)) {
+      add(p + ".backoffLimit", "must be in [0, 100], got " + r.getBackoffLimit());
+    }
+    if (r.getActiveDeadlineSeconds() != null && r.getActiveDeadlineSeconds() < 1) {
+      add(
+          p + ".activeDeadlineSeconds",
+          "must be >= 1, got " + r.getActiveDeadlineSeconds() + "; leave it out for no limit");
+    }
+    if (r.getTtlSecondsAfterFinished() != null && r.getTtlSecondsAfterFinished() < 0) {
+      add(
+          p + ".ttlSecondsAfterFinished",
+          "must be >= 0, got " + r.getTtlSecondsAfterFinished() + "; leave it out to keep the Job");
+    }
+  }
+
+  private void quantity(String path, String value) {
+    if (value == null) {
+      return;
+    }
+    boolean ok = QUANTITY.matcher(value).matches();
+    if (ok) {
+      try {
+        ok = Quantity.getAmountInBytes(new Quantity(value)).compareTo(BigDecimal.ZERO) > 0;
+      } catch (RuntimeException e) {
+        ok = false;
+      }
+    }
+    if (!ok) {
+      add(
+          path,
+          "must be a positive Kubernetes quantity such as 4, 500m, 16Gi or 1G, got '"
+              + value
+              + "'");
+    }
+  }
+
+  private void name(String path, String value) {
+    if (value != null
+        && (value.isEmpty() || value.length() > 253 || !DNS_SUBDOMAIN.matcher(value).matches())) {
+      add(
+          path,
+          "must be a Kubernetes name (lower-case letters, digits, '-' and '.'), got '"
+              + value
+              + "'");
+    }
+  }
+
+  private void positive(String path, Double value) {
+    if (value != null && !(value > 0 && Double.isFinite(value))) {
+      add(path, "must be > 0, got " + value);
+    }
+  }
+
+  private void positiveInt(String path, Integer value) {
+    if (value != null && value < 1) {
+      add(path, "must be >= 1, got " + value);
+    }
+  }
+
+  private void positives(String path, List<Double> values) {
+    if (values != null) {
+      for (Double v : values) {
+        if (v == null || !(v > 0)) {
+          add(path, "every value must be > 0, got " + values);
+          return;
+        }
+      }
+    }
+  }
+
+  private static <T> List<T> nullToEmpty(List<T> l) {
+    return l == null ? List.of() : l;
+  }
+
+  private static boolean isBlank(String s) {
+    return s == null || s.isBlank();
+  }
+
+  private static boolean hasWhitespace(String s) {
+    return s.chars().anyMatch(Character::isWhitespace);
+  }
+
+  private void add(String path, String message) {
+    problems.add(new ValidationProblem(path, message));
+  }
+}

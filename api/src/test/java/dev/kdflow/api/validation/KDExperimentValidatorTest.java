@@ -1,0 +1,263 @@
+package dev.kdflow.api.validation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.kdflow.api.KDExperiment;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class KDExperimentValidatorTest {
+  static final String VALID =
+      """
+      apiVersion: kdflow.dev/v1alpha1
+      kind: KDExperiment
+      metadata:
+        name: resnet-kd
+      spec:
+        student:
+          architecture: mlp
+          archParams: {hiddenSizes: [64], numClasses: 10}
+        teacher:
+          architecture: cnn
+          archParams: {numClasses: 10}
+          checkpoint: {checkpointPath: /data/teacher/ckpt_best}
+        kd:
+          loss: {distillationLossCoeff: 0.7, temperature: 4.0}
+          teacherInputAdapter:
+            meanOriginal: [0.5]
+            stdOriginal: [0.25]
+            meanRequired: [0.28]
+            stdRequired: [0.35]
+        training:
+          maxEpochs: 10
+          initialLr: 0.1
+          lrMode: step
+          lrUpdates: [3, 6, 9]
+          ema: true
+          emaParams: {decay: 0.999}
+          saveCkptEpochList: [5, 10]
+        dataset: {type: fashionMnist, batchSize: 64}
+        resources: {gpus: 1, cpu: "4", memory: 16Gi, sharedMemorySize: 2Gi}
+        scheduling:
+          nodeSelector: {accelerator: nvidia-h100}
+          tolerations: [{key: nvidia.com/gpu, operator: Exists, effect: NoSchedule}]
+          queueName: team-a
+        storage: {size: 20Gi, storageClassName: fast-ssd}
+        runPolicy: {backoffLimit: 2, activeDeadlineSeconds: 86400}
+      """;
+
+  static KDExperiment valid() {
+    return Serialization.unmarshal(VALID, KDExperiment.class);
+  }
+
+  @Test
+  void aCompleteSpecIsValid() {
+    assertThat(KDExperimentValidator.validate(valid())).isEmpty();
+  }
+
+  @Test
+  void aMinimalSpecIsValid() {
+    KDExperiment kdx =
+        Serialization.unmarshal(
+            """
+            apiVersion: kdflow.dev/v1alpha1
+            kind: KDExperiment
+            metadata: {name: plain}
+            spec:
+              student: {architecture: cnn}
+              training: {maxEpochs: 1, initialLr: 0.01}
+            """,
+            KDExperiment.class);
+    assertThat(KDExperimentValidator.validate(kdx)).isEmpty();
+  }
+
+  static Stream<Arguments> invalid() {
+    return Stream.of(
+        bad("metadata.name", "at most 52", k -> k.getMetadata().setName("x".repeat(60))),
+        bad("metadata.name", "lower-case", k -> k.getMetadata().setName("Bad_Name")),
+        bad("spec.student", "required", k -> k.getSpec().setStudent(null)),
+        bad(
+            "spec.student.architecture",
+            "unknown architecture 'vgg99'",
+            k -> k.getSpec().getStudent().setArchitecture("vgg99")),
+        bad(
+            "spec.student.archParams.depth",
+            "unknown parameter",
+            k -> k.getSpec().getStudent().getArchParams().put("depth", 3)),
+        bad(
+            "spec.student.archParams.numClasses",
+            "must be an integer",
+            k -> k.getSpec().getStudent().getArchParams().put("numClasses", "ten")),
+        bad(
+            "spec.teacher",
+            "exactly one of architecture",
+            k -> k.getSpec().getTeacher().setTorchscript("/models/t.pt")),
+        bad(
+            "spec.teacher",
+            "exactly one of architecture",
+            k -> k.getSpec().getTeacher().setArchitecture(null)),
+        bad(
+            "spec.teacher.archParams.numClasses",
+            "same number of classes",
+            k -> k.getSpec().getTeacher().getArchParams().put("numClasses", 100)),
+        bad(
+            "spec.teacher.checkpoint.checkpointPath",
+            "required when checkpoint is given",
+            k -> k.getSpec().getTeacher().setCheckpoint(new dev.kdflow.api.CheckpointParams())),
+        bad(
+            "spec.kd.loss.distillationLossCoeff",
+            "must be in [0, 1]",
+            k -> k.getSpec().getKd().getLoss().setDistillationLossCoeff(1.5)),
+        bad(
+            "spec.kd.loss.temperature",
+            "must be > 0, got 0.0",
+            k -> k.getSpec().getKd().getLoss().setTemperature(0.0)),
+        bad(
+            "spec.kd.loss.labelSmoothing",
+            "[0, 1)",
+            k -> k.getSpec().getKd().getLoss().setLabelSmoothing(1.0)),
+        bad(
+            "spec.kd.teacherInputAdapter",
+            "same length",
+            k -> k.getSpec().getKd().getTeacherInputAdapter().setMeanRequired(List.of(0.1, 0.2))),
+        bad(
+            "spec.training.maxEpochs",
+            "must be >= 1, got 0",
+            k -> k.getSpec().getTraining().setMaxEpochs(0)),
+        bad(
+            "spec.training.maxEpochs",
+            "required",
+            k -> k.getSpec().getTraining().setMaxEpochs(null)),
+        bad(
+            "spec.training.initialLr",
+            "must be > 0",
+            k -> k.getSpec().getTraining().setInitialLr(-0.1)),
+        bad(
+            "spec.training.lrUpdates",
+            "strictly increasing",
+            k -> k.getSpec().getTraining().setLrUpdates(List.of(3, 3, 9))),
+        bad(
+            "spec.training.lrUpdates[2]",
+            "must be <= maxEpochs (10), got 12",
+            k -> k.getSpec().getTraining().setLrUpdates(List.of(3, 6, 12))),
+        bad(
+            "spec.training.lrUpdates",
+            "required by lrMode step",
+            k -> k.getSpec().getTraining().setLrUpdates(List.of())),
+        bad(
+            "spec.training.emaParams.decay",
+            "must be in (0, 1)",
+            k -> k.getSpec().getTraining().getEmaParams().setDecay(1.0)),
+        bad(
+            "spec.training.saveCkptEpochList[1]",
+            "must be an epoch in [1, maxEpochs=10]",
+            k -> k.getSpec().getTraining().setSaveCkptEpochList(List.of(5, 11))),
+        bad(
+            "spec.training.lrWarmupEpochs",
+            "must be < maxEpochs",
+            k -> k.getSpec().getTraining().setLrWarmupEpochs(10)),
+        bad(
+            "spec.training.optimizerParams.betas",
+            "two values",
+            k -> k.getSpec().getTraining().getOptimizerParams().setBetas(List.of(0.9))),
+        bad(
+            "spec.dataset.batchSize",
+            "must be >= 1, got 0",
+            k -> k.getSpec().getDataset().setBatchSize(0)),
+        bad(
+            "spec.dataset.validBatchSize",
+            "must be >= 1",
+            k -> k.getSpec().getDataset().setValidBatchSize(-5)),
+        bad(
+            "spec.dataset.path",
+            "required for dataset type cifar10",
+            k -> k.getSpec().getDataset().setType(dev.kdflow.api.DatasetSpec.Type.CIFAR10)),
+        bad(
+            "spec.resources.memory",
+            "positive Kubernetes quantity",
+            k -> k.getSpec().getResources().setMemory("16 gigs")),
+        bad(
+            "spec.resources.cpu",
+            "positive Kubernetes quantity",
+            k -> k.getSpec().getResources().setCpu("0")),
+        bad("spec.resources.gpus", "[0, 64]", k -> k.getSpec().getResources().setGpus(-1)),
+        bad("spec.storage", "not both", k -> k.getSpec().getStorage().setExistingClaim("my-claim")),
+        bad("spec.storage", "set existingClaim", k -> k.getSpec().getStorage().setSize(null)),
+        bad(
+            "spec.storage.mountPath",
+            "collides",
+            k -> k.getSpec().getStorage().setMountPath("/tmp")),
+        bad(
+            "spec.scheduling.queueName",
+            "Kueue LocalQueue",
+            k -> k.getSpec().getScheduling().setQueueName("bad queue")),
+        bad(
+            "spec.scheduling.tolerations[0].operator",
+            "Equal or Exists",
+            k -> k.getSpec().getScheduling().getTolerations().get(0).setOperator("Maybe")),
+        bad(
+            "spec.runPolicy.activeDeadlineSeconds",
+            "must be >= 1",
+            k -> k.getSpec().getRunPolicy().setActiveDeadlineSeconds(0L)),
+        bad(
+            "spec.runPolicy.backoffLimit",
+            "[0, 100]",
+            k -> k.getSpec().getRunPolicy().setBackoffLimit(-1)),
+        bad("spec.image", "without spaces", k -> k.getSpec().setImage("kdflow trainer")));
+  }
+
+  static Arguments bad(String path, String messagePart, Consumer<KDExperiment> breakIt) {
+    return Arguments.of(path, messagePart, breakIt);
+  }
+
+  @ParameterizedTest(name = "{0}: {1}")
+  @MethodSource("invalid")
+  void namesTheFieldAndTheProblem(String path, String messagePart, Consumer<KDExperiment> breakIt) {
+    KDExperiment kdx = valid();
+    breakIt.accept(kdx);
+    List<ValidationProblem> problems = KDExperimentValidator.validate(kdx);
+    assertThat(problems)
+        .as("problems of %s", path)
+        .anySatisfy(
+            p -> {
+              assertThat(p.fieldPath()).isEqualTo(path);
+              assertThat(p.message()).contains(messagePart);
+            });
+  }
+
+  @Test
+  void messagesReadAsPathColonProblem() {
+    KDExperiment kdx = valid();
+    kdx.getSpec().getTraining().setMaxEpochs(0);
+    assertThat(KDExperimentValidator.validate(kdx))
+        .extracting(ValidationProblem::toString)
+        .contains("spec.training.maxEpochs: must be >= 1, got 0");
+  }
+
+  @Test
+  void aTorchScriptTeacherNeedsNoArchitecture() {
+    KDExperiment kdx = valid();
+    kdx.getSpec().getTeacher().setArchitecture(null);
+    kdx.getSpec().getTeacher().getArchParams().clear();
+    kdx.getSpec().getTeacher().setCheckpoint(null);
+    kdx.getSpec().getTeacher().setTorchscript("/models/teacher.pt");
+    assertThat(KDExperimentValidator.validate(kdx)).isEmpty();
+  }
+
+  @Test
+  void reportsEveryProblemAtOnce() {
+    KDExperiment kdx = valid();
+    kdx.getSpec().getTraining().setMaxEpochs(0);
+    kdx.getSpec().getDataset().setBatchSize(0);
+    kdx.getSpec().getKd().getLoss().setTemperature(-1.0);
+    assertThat(KDExperimentValidator.validate(kdx))
+        .extracting(ValidationProblem::fieldPath)
+        .contains("spec.training.maxEpochs", "spec.dataset.batchSize", "spec.kd.loss.temperature");
+  }
+}

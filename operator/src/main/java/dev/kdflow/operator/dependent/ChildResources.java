@@ -1,0 +1,365 @@
+package dev.kdflow.operator.dependent;
+
+import dev.kdflow.api.CheckpointsSpec;
+import dev.kdflow.api.KDExperiment;
+import dev.kdflow.api.KDExperimentSpec;
+import dev.kdflow.api.ResourcesSpec;
+import dev.kdflow.api.RunPolicySpec;
+import dev.kdflow.api.SchedulingSpec;
+import dev.kdflow.api.StorageSpec;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
+import io.fabric8.kubernetes.api.model.PodSecurityContextBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicy;
+import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicyBuilder;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Pure builders of the desired children of a KDExperiment: the ConfigMap with the manifest the
+ * trainer runs, the checkpoint claim and the training Job. No cluster access.
+ */
+public final class ChildResources {
+  /** Exit code of the trainer for invalid input: never retried. */
+  public static final int EXIT_INVALID_INPUT = 2;
+
+  /** uid/gid of the kdflow user in the trainer image. */
+  public static final long TRAINER_UID = 1000L;
+
+  private static final String LAUNCHER = "/opt/kdflow/bin/kdflow";
+
+  private ChildResources() {}
+
+  /** The checkpoint directory name of the experiment's current attempt. */
+  public static String checkpointDirName(KDExperiment kdx) {
+    CheckpointsSpec c = kdx.getSpec().getCheckpoints();
+    if (c != null && c.getExperimentName() != null) {
+      return c.getExperimentName();
+    }
+    int attempt = ChildNames.attempt(kdx);
+    String name = kdx.getMetadata().getName();
+    // A restarted experiment writes beside the earlier attempt's checkpoints, never over them.
+    return attempt <= 1 ? name : name + "-attempt-" + attempt;
+  }
+
+  /** Where the checkpoint volume is mounted: the trainer's checkpoints.rootDir. */
+  public static String mountPath(KDExperimentSpec spec) {
+    StorageSpec s = spec.getStorage();
+    return s == null || s.getMountPath() == null
+        ? StorageSpec.DEFAULT_MOUNT_PATH
+        : s.getMountPath();
+  }
+
+  /** The manifest the trainer runs: the experiment with checkpoints pointing at the volume. */
+  public static String experimentYaml(KDExperiment kdx) {
+    KDExperiment copy = new KDExperiment();
+    copy.setMetadata(
+        new ObjectMetaBuilder()
+            .withName(kdx.getMetadata().getName())
+            .withNamespace(kdx.getMetadata().getNamespace())
+            .build());
+    KDExperimentSpec spec =
+        Serialization.unmarshal(Serialization.asJson(kdx.getSpec()), KDExperimentSpec.class);
+    CheckpointsSpec checkpoints =
+        spec.getCheckpoints() == null ? new CheckpointsSpec() : spec.getCheckpoints();
+    checkpoints.setRootDir(mountPath(spec));
+    checkpoints.setExperimentName(checkpointDirName(kdx));
+    spec.setCheckpoints(checkpoints);
+    copy.setSpec(spec);
+    return Serialization.asYaml(copy);
+  }
+
+  /** The ConfigMap mounted at /etc/kdflow. */
+  public static ConfigMap configMap(KDExperiment kdx) {
+    return new ConfigMapBuilder()
+        .withMetadata(metadata(kdx, ChildNames.configMap(kdx), attemptAnnotation(kdx)))
+        .withData(Map.of(ChildNames.EXPERIMENT_KEY, experimentYaml(kdx)))
+        .build();
+  }
+
+  /** True when the spec asks the operator for a new checkpoint claim. */
+  public static boolean wantsNewClaim(KDExperiment kdx) {
+    StorageSpec s = kdx.getSpec().getStorage();
+    return s != null && s.getSize() != null && s.getExistingClaim() == null;
+  }
+
+  /** The checkpoint claim (only when {@link #wantsNewClaim}). */
+  public static PersistentVolumeClaim claim(KDExperiment kdx) {
+    StorageSpec s = kdx.getSpec().getStorage();
+    return new PersistentVolumeClaimBuilder()
+        .withMetadata(metadata(kdx, ChildNames.claim(kdx), Map.of()))
+        .withNewSpec()
+        .withAccessModes("ReadWriteOnce")
+        .withStorageClassName(s.getStorageClassName())
+        .withNewResources()
+        .addToRequests("storage", new Quantity(s.getSize()))
+        .endResources()
+        .endSpec()
+        .build();
+  }
+
+  /** The trainer's command line (the contract with the trainer image). */
+  public static List<String> command(KDExperimentSpec spec) {
+    return List.of(
+        LAUNCHER,
+        "run",
+        ChildNames.CONFIG_DIR + "/" + ChildNames.EXPERIMENT_KEY,
+        "--resume",
+        "--status-port=" + ChildNames.STATUS_PORT,
+        "--termination-message-path=/dev/termination-log",
+        "checkpoints.rootDir=" + mountPath(spec));
+  }
+
+  /**
+   * Fails the Job at once when the trainer reports invalid input; ignores disruptions (eviction,
+   * preemption) so they do not use up retries; any other failure counts against backoffLimit.
+   */
+  public static PodFailurePolicy podFailurePolicy() {
+    return new PodFailurePolicyBuilder()
+        .addNewRule()
+        .withAction("FailJob")
+        .withNewOnExitCodes()
+        .withContainerName(ChildNames.CONTAINER)
+        .withOperator("In")
+        .withValues(EXIT_INVALID_INPUT)
+        .endOnExitCodes()
+        .endRule()
+        .addNewRule()
+        .withAction("Ignore")
+        .addNewOnPodCondition()
+        .withType("DisruptionTarget")
+        .withStatus("True")
+        .endOnPodCondition()
+        .endRule()
+        .build();
+  }
+
+  /** True when Kueue decides when the Job runs. */
+  public static boolean queued(KDExperimentSpec spec) {
+    return spec.getScheduling() != null && spec.getScheduling().getQueueName() != null;
+  }
+
+  /** Whether the Job should be suspended now; a Kueue Job is created suspended for admission. */
+  public static boolean suspendRequested(KDExperimentSpec spec) {
+    return spec.getRunPolicy() != null && Boolean.TRUE.equals(spec.getRunPolicy().getSuspend());
+  }
+
+  /** The training Job. */
+  public static Job job(KDExperiment kdx, String defaultImage) {
+    KDExperimentSpec spec = kdx.getSpec();
+    RunPolicySpec run = spec.getRunPolicy() == null ? new RunPolicySpec() : spec.getRunPolicy();
+    SchedulingSpec sched =
+        spec.getScheduling() == null ? new SchedulingSpec() : spec.getScheduling();
+    Map<String, String> jobAnnotations = new LinkedHashMap<>(attemptAnnotation(kdx));
+    jobAnnotations.put(ChildNames.SPEC_HASH_ANNOTATION, specHash(spec));
+    ObjectMeta meta = metadata(kdx, ChildNames.job(kdx), jobAnnotations);
+    if (sched.getQueueName() != null) {
+      meta.getLabels().put(SchedulingSpec.KUEUE_QUEUE_LABEL, sched.getQueueName());
+    }
+    String mountPath = mountPath(spec);
+    String image = spec.getImage() != null ? spec.getImage() : defaultImage;
+
+    return new JobBuilder()
+        .withMetadata(meta)
+        .withNewSpec()
+        .withBackoffLimit(run.getBackoffLimit() == null ? 3 : run.getBackoffLimit())
+        .withActiveDeadlineSeconds(run.getActiveDeadlineSeconds())
+        .withSuspend(suspendRequested(spec) || queued(spec))
+        .withPodFailurePolicy(podFailurePolicy())
+        .withNewTemplate()
+        .withNewMetadata()
+        .withLabels(ChildNames.labels(kdx))
+        .addToAnnotations(ChildNames.ATTEMPT_ANNOTATION, String.valueOf(ChildNames.attempt(kdx)))
+        .endMetadata()
+        .withNewSpec()
+        .withRestartPolicy("Never")
+        .withAutomountServiceAccountToken(false)
+        .withEnableServiceLinks(false)
+        .withTerminationGracePeriodSeconds(60L)
+        .withSecurityContext(
+            new PodSecurityContextBuilder()
+                .withRunAsNonRoot(true)
+                .withRunAsUser(TRAINER_UID)
+                .withRunAsGroup(TRAINER_UID)
+                .withFsGroup(TRAINER_UID)
+                .withNewSeccompProfile()
+                .withType("RuntimeDefault")
+                .endSeccompProfile()
+                .build())
+        .withNodeSelector(sched.getNodeSelector())
+        .withTolerations(sched.getTolerations())
+        .withAffinity(sched.getAffinity())
+        .withPriorityClassName(sched.getPriorityClassName())
+        .withSchedulerName(sched.getSchedulerName())
+        .withContainers(
+            new ContainerBuilder()
+                .withName(ChildNames.CONTAINER)
+                .withImage(image)
+                .withImagePullPolicy("IfNotPresent")
+                .withCommand(command(spec))
+                .addNewPort()
+                .withName("status")
+                .withContainerPort(ChildNames.STATUS_PORT)
+                .withProtocol("TCP")
+                .endPort()
+                .addNewEnv()
+                .withName("HOME")
+                .withValue("/tmp")
+                .endEnv()
+                .addNewEnv()
+                .withName("KDFLOW_EXPERIMENT")
+                .withValue(kdx.getMetadata().getName())
+                .endEnv()
+                .withNewResources()
+                .withRequests(resources(spec.getResources()))
+                .withLimits(resources(spec.getResources()))
+                .endResources()
+                .withTerminationMessagePath("/dev/termination-log")
+                .withTerminationMessagePolicy("FallbackToLogsOnError")
+                .withSecurityContext(
+                    new SecurityContextBuilder()
+                        .withAllowPrivilegeEscalation(false)
+                        .withReadOnlyRootFilesystem(true)
+                        .withRunAsNonRoot(true)
+                        .withNewCapabilities()
+                        .withDrop("ALL")
+                        .endCapabilities()
+                        .build())
+                .addNewVolumeMount()
+                .withName("experiment")
+                .withMountPath(ChildNames.CONFIG_DIR)
+                .withReadOnly(true)
+                .endVolumeMount()
+                .addNewVolumeMount()
+                .withName("checkpoints")
+                .withMountPath(mountPath)
+                .endVolumeMount()
+                .addNewVolumeMount()
+                .withName("dshm")
+                .withMountPath("/dev/shm")
+                .endVolumeMount()
+                .addNewVolumeMount()
+                .withName("tmp")
+                .withMountPath("/tmp")
+                .endVolumeMount()
+                .build())
+        .withVolumes(volumes(kdx))
+        .endSpec()
+        .endTemplate()
+        .endSpec()
+        .build();
+  }
+
+  private static List<Volume> volumes(KDExperiment kdx) {
+    KDExperimentSpec spec = kdx.getSpec();
+    StorageSpec storage = spec.getStorage();
+    VolumeBuilder checkpoints = new VolumeBuilder().withName("checkpoints");
+    if (storage != null && storage.getExistingClaim() != null) {
+      checkpoints
+          .withNewPersistentVolumeClaim()
+          .withClaimName(storage.getExistingClaim())
+          .endPersistentVolumeClaim();
+    } else if (wantsNewClaim(kdx)) {
+      checkpoints
+          .withNewPersistentVolumeClaim()
+          .withClaimName(ChildNames.claim(kdx))
+          .endPersistentVolumeClaim();
+    } else {
+      checkpoints.withNewEmptyDir().endEmptyDir();
+    }
+    String shm =
+        spec.getResources() == null || spec.getResources().getSharedMemorySize() == null
+            ? "1Gi"
+            : spec.getResources().getSharedMemorySize();
+    return List.of(
+        new VolumeBuilder()
+            .withName("experiment")
+            .withNewConfigMap()
+            .withName(ChildNames.configMap(kdx))
+            .addNewItem()
+            .withKey(ChildNames.EXPERIMENT_KEY)
+            .withPath(ChildNames.EXPERIMENT_KEY)
+            .endItem()
+            .endConfigMap()
+            .build(),
+        checkpoints.build(),
+        new VolumeBuilder()
+            .withName("dshm")
+            .withNewEmptyDir()
+            .withMedium("Memory")
+            .withSizeLimit(new Quantity(shm))
+            .endEmptyDir()
+            .build(),
+        new VolumeBuilder().withName("tmp").withNewEmptyDir().endEmptyDir().build());
+  }
+
+  private static Map<String, Quantity> resources(ResourcesSpec r) {
+    Map<String, Quantity> q = new LinkedHashMap<>();
+    if (r == null) {
+      return q;
+    }
+    if (r.getCpu() != null) {
+      q.put("cpu", new Quantity(r.getCpu()));
+    }
+    if (r.getMemory() != null) {
+      q.put("memory", new Quantity(r.getMemory()));
+    }
+    if (r.getGpus() != null && r.getGpus() > 0) {
+      q.put(ResourcesSpec.GPU_RESOURCE, new Quantity(String.valueOf(r.getGpus())));
+    }
+    return q;
+  }
+
+  /**
+   * Hash of the spec parts baked into the Job. Suspension, clean-up and the restart nonce are left
+   * out: changing them never needs a new Job.
+   */
+  public static String specHash(KDExperimentSpec spec) {
+    KDExperimentSpec copy =
+        Serialization.unmarshal(Serialization.asJson(spec), KDExperimentSpec.class);
+    copy.setRestartNonce(null);
+    if (copy.getRunPolicy() != null) {
+      copy.getRunPolicy().setSuspend(null);
+      copy.getRunPolicy().setTtlSecondsAfterFinished(null);
+    }
+    try {
+      byte[] digest =
+          MessageDigest.getInstance("SHA-256")
+              .digest(Serialization.asJson(copy).getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(digest, 0, 8);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static Map<String, String> attemptAnnotation(KDExperiment kdx) {
+    return Map.of(ChildNames.ATTEMPT_ANNOTATION, String.valueOf(ChildNames.attempt(kdx)));
+  }
+
+  private static ObjectMeta metadata(
+      KDExperiment kdx, String name, Map<String, String> annotations) {
+    return new ObjectMetaBuilder()
+        .withName(name)
+        .withNamespace(kdx.getMetadata().getNamespace())
+        .withLabels(new LinkedHashMap<>(ChildNames.labels(kdx)))
+        .withAnnotations(new LinkedHashMap<>(annotations))
+        .build();
+  }
+}

@@ -1,0 +1,60 @@
+package dev.kdflow.operator.dependent;
+
+import dev.kdflow.api.KDExperiment;
+import dev.kdflow.operator.OperatorConfig;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.processing.dependent.Matcher.Result;
+import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
+import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
+import java.util.Objects;
+
+/**
+ * The training Job. Its pod template is immutable, so after creation only {@code suspend} is ever
+ * changed (suspend/resume); anything else takes a new attempt (spec.restartNonce).
+ */
+@KubernetesDependent(informer = @Informer(labelSelector = ChildNames.MANAGED_BY_SELECTOR))
+public class TrainingJobDependent extends CRUDKubernetesDependentResource<Job, KDExperiment> {
+
+  @Override
+  protected Job desired(KDExperiment primary, Context<KDExperiment> context) {
+    String image =
+        context
+            .managedWorkflowAndDependentResourceContext()
+            .get(OperatorConfig.class, OperatorConfig.class)
+            .map(OperatorConfig::trainerImage)
+            .orElse(OperatorConfig.DEFAULT_TRAINER_IMAGE);
+    return ChildResources.job(primary, image);
+  }
+
+  @Override
+  public Result<Job> match(Job actual, KDExperiment primary, Context<KDExperiment> context) {
+    return Result.nonComputed(Objects.equals(wantedSuspend(actual, primary), isSuspended(actual)));
+  }
+
+  @Override
+  public Job update(Job actual, Job desired, KDExperiment primary, Context<KDExperiment> context) {
+    Job changed =
+        new JobBuilder(actual)
+            .editSpec()
+            .withSuspend(wantedSuspend(actual, primary))
+            .endSpec()
+            .build();
+    changed.getMetadata().setManagedFields(null);
+    return context.getClient().resource(changed).update();
+  }
+
+  /** Suspend as the spec says; a Kueue-queued Job is left to Kueue unless the user suspends it. */
+  static boolean wantedSuspend(Job actual, KDExperiment primary) {
+    if (ChildResources.suspendRequested(primary.getSpec())) {
+      return true;
+    }
+    return ChildResources.queued(primary.getSpec()) && isSuspended(actual);
+  }
+
+  private static boolean isSuspended(Job job) {
+    return job.getSpec() != null && Boolean.TRUE.equals(job.getSpec().getSuspend());
+  }
+}

@@ -1,0 +1,417 @@
+package dev.kdflow.operator.status;
+
+import dev.kdflow.api.AttemptStatus;
+import dev.kdflow.api.FailureStatus;
+import dev.kdflow.api.KDExperiment;
+import dev.kdflow.api.KDExperimentStatus;
+import dev.kdflow.api.KDExperimentStatus.Phase;
+import dev.kdflow.api.ProgressStatus;
+import dev.kdflow.api.validation.ValidationProblem;
+import dev.kdflow.operator.dependent.ChildNames;
+import dev.kdflow.operator.dependent.ChildResources;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ConditionBuilder;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodCondition;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * Computes a KDExperiment's status from what is observed: its Job and the Job's pods. Pure: the
+ * same observations give the same status (the clock is only read for transitions), so an unchanged
+ * world causes no status write.
+ */
+public final class StatusResolver {
+  /** Condition reason for a spec the validator rejected. */
+  public static final String INVALID_SPEC = "InvalidSpec";
+
+  /** Condition reason when the spec changed after the Job was built from it. */
+  public static final String RESTART_REQUIRED = "RestartRequired";
+
+  private StatusResolver() {}
+
+  /** What the phase is and why. */
+  record Observation(Phase phase, String reason, String message) {}
+
+  /**
+   * The status of an experiment whose Job (possibly absent) and pods are as given.
+   *
+   * @param kdx the experiment, with its current status (may be null)
+   * @param job the Job of the current attempt, or null
+   * @param pods the pods of that Job
+   * @param now the time, used only for transitions
+   */
+  public static KDExperimentStatus resolve(KDExperiment kdx, Job job, List<Pod> pods, Instant now) {
+    KDExperimentStatus old = kdx.getStatus() == null ? new KDExperimentStatus() : kdx.getStatus();
+    KDExperimentStatus s = copy(old);
+    s.setObservedGeneration(kdx.getMetadata().getGeneration());
+    s.setObservedRestartNonce(kdx.getSpec().getRestartNonce());
+    AttemptStatus attempt = s.getAttempt() == null ? new AttemptStatus() : s.getAttempt();
+    if (attempt.getNumber() == null) {
+      attempt.setNumber(1);
+    }
+    List<Pod> ordered =
+        pods.stream().sorted(Comparator.comparing(StatusResolver::createdAt)).toList();
+    List<Pod> failed = ordered.stream().filter(PodFailures::isFailed).toList();
+    int restarts = failed.size();
+    if (job != null && job.getStatus() != null && job.getStatus().getFailed() != null) {
+      restarts = Math.max(restarts, job.getStatus().getFailed());
+    }
+    attempt.setRestarts(restarts);
+    s.setAttempt(attempt);
+    s.setJobName(ChildNames.job(kdx));
+
+    if (!failed.isEmpty()) {
+      s.setLastFailure(PodFailures.classify(failed.get(failed.size() - 1)));
+    }
+    Observation o = observe(kdx, job, ordered, s);
+    s.setPhase(o.phase());
+
+    Integer maxEpochs =
+        kdx.getSpec().getTraining() == null ? null : kdx.getSpec().getTraining().getMaxEpochs();
+    if (s.getProgress() == null && maxEpochs != null && job != null) {
+      s.setProgress(ProgressStatus.ofEpochs(0, maxEpochs));
+    }
+    if (o.phase() == Phase.SUCCEEDED && maxEpochs != null) {
+      ProgressStatus p = ProgressStatus.ofEpochs(maxEpochs, maxEpochs);
+      if (s.getProgress() != null) {
+        p.setStep(s.getProgress().getStep());
+        p.setLastUpdateTime(s.getProgress().getLastUpdateTime());
+      }
+      p.setEtaSeconds(null);
+      s.setProgress(p);
+    }
+
+    if (s.getStartTime() == null) {
+      if (job != null && job.getStatus() != null && job.getStatus().getStartTime() != null) {
+        s.setStartTime(job.getStatus().getStartTime());
+      } else if (o.phase() == Phase.RUNNING) {
+        s.setStartTime(format(now));
+      }
+    }
+    if (o.phase().isTerminal() && s.getCompletionTime() == null) {
+      s.setCompletionTime(completionTime(job).orElse(format(now)));
+    }
+
+    boolean restartRequired =
+        job != null
+            && job.getMetadata().getAnnotations() != null
+            && job.getMetadata().getAnnotations().get(ChildNames.SPEC_HASH_ANNOTATION) != null
+            && !job.getMetadata()
+                .getAnnotations()
+                .get(ChildNames.SPEC_HASH_ANNOTATION)
+                .equals(ChildResources.specHash(kdx.getSpec()));
+    setConditions(s, old, o, restartRequired, kdx.getMetadata().getGeneration(), now);
+    return s;
+  }
+
+  /** The status of an experiment whose spec the validator rejected: no Job is made. */
+  public static KDExperimentStatus invalid(
+      KDExperiment kdx, List<ValidationProblem> problems, Instant now) {
+    KDExperimentStatus old = kdx.getStatus() == null ? new KDExperimentStatus() : kdx.getStatus();
+    KDExperimentStatus s = copy(old);
+    s.setObservedGeneration(kdx.getMetadata().getGeneration());
+    s.setPhase(Phase.FAILED);
+    String message =
+        PodFailures.truncate(
+            problems.stream().map(ValidationProblem::toString).collect(Collectors.joining("; ")));
+    Observation o = new Observation(Phase.FAILED, INVALID_SPEC, message);
+    setConditions(s, old, o, false, kdx.getMetadata().getGeneration(), now);
+    return s;
+  }
+
+  /**
+   * The status at the start of a new attempt (spec.restartNonce changed): numbered one up, with the
+   * previous attempt's progress, times and failure cleared. Metrics and checkpoints of earlier
+   * attempts stay until the new attempt reports its own.
+   */
+  public static KDExperimentStatus restarted(KDExperiment kdx, Instant now) {
+    KDExperimentStatus old = kdx.getStatus() == null ? new KDExperimentStatus() : kdx.getStatus();
+    KDExperimentStatus s = copy(old);
+    AttemptStatus a = new AttemptStatus();
+    a.setNumber(ChildNames.attempt(kdx) + 1);
+    a.setRestarts(0);
+    s.setAttempt(a);
+    s.setObservedGeneration(kdx.getMetadata().getGeneration());
+    s.setObservedRestartNonce(kdx.getSpec().getRestartNonce());
+    s.setStartTime(null);
+    s.setCompletionTime(null);
+    s.setLastFailure(null);
+    s.setProgress(null);
+    s.setPhase(Phase.PENDING);
+    Observation o =
+        new Observation(
+            Phase.PENDING,
+            "Restarting",
+            "spec.restartNonce changed: starting attempt " + a.getNumber());
+    setConditions(s, old, o, false, kdx.getMetadata().getGeneration(), now);
+    return s;
+  }
+
+  /** True when the experiment finished (succeeded or failed while running a Job). */
+  public static boolean isFinished(KDExperimentStatus status) {
+    return status != null
+        && status.getPhase() != null
+        && status.getPhase().isTerminal()
+        && status.getCompletionTime() != null;
+  }
+
+  private static Observation observe(
+      KDExperiment kdx, Job job, List<Pod> pods, KDExperimentStatus s) {
+    if (job == null) {
+      return new Observation(Phase.PENDING, "JobNotCreated", "creating the training Job");
+    }
+    Optional<JobCondition> complete = trueCondition(job, "Complete");
+    if (complete.isPresent()) {
+      return new Observation(Phase.SUCCEEDED, "Succeeded", "training finished");
+    }
+    Optional<JobCondition> failed = trueCondition(job, "Failed");
+    if (failed.isPresent()) {
+      String reason = failed.get().getReason();
+      FailureStatus f = s.getLastFailure();
+      if (PodFailures.DEADLINE_EXCEEDED.equals(reason)) {
+        f = new FailureStatus();
+        f.setReason(PodFailures.DEADLINE_EXCEEDED);
+        f.setMessage(
+            PodFailures.truncate(
+                Objects.requireNonNullElse(
+                    failed.get().getMessage(),
+                    "the run exceeded spec.runPolicy.activeDeadlineSeconds")));
+        f.setTime(failed.get().getLastTransitionTime());
+        s.setLastFailure(f);
+      } else if (f == null) {
+        f = new FailureStatus();
+        f.setReason(
+            "BackoffLimitExceeded".equals(reason)
+                ? PodFailures.BACKOFF_LIMIT_EXCEEDED
+                : Objects.requireNonNullElse(reason, PodFailures.ERROR));
+        f.setMessage(PodFailures.truncate(failed.get().getMessage()));
+        f.setTime(failed.get().getLastTransitionTime());
+        s.setLastFailure(f);
+      }
+      String message =
+          f.getReason()
+              + (f.getExitCode() != null ? " (exit code " + f.getExitCode() + ")" : "")
+              + (f.getMessage() != null ? ": " + f.getMessage() : "");
+      return new Observation(Phase.FAILED, f.getReason(), PodFailures.truncate(message));
+    }
+    if (job.getSpec() != null && Boolean.TRUE.equals(job.getSpec().getSuspend())) {
+      if (ChildResources.queued(kdx.getSpec()) && !ChildResources.suspendRequested(kdx.getSpec())) {
+        return new Observation(
+            Phase.PENDING,
+            "Queued",
+            "waiting for Kueue to admit the Job in queue "
+                + kdx.getSpec().getScheduling().getQueueName());
+      }
+      return new Observation(
+          Phase.SUSPENDED,
+          "Suspended",
+          "suspended by spec.runPolicy.suspend; set it to false to resume");
+    }
+    List<Pod> active =
+        pods.stream()
+            .filter(p -> !PodFailures.isFailed(p) && !isSucceeded(p))
+            .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
+            .toList();
+    if (active.isEmpty()) {
+      if (pods.stream().anyMatch(StatusResolver::isSucceeded)) {
+        return new Observation(
+            Phase.RUNNING, "Finishing", "the trainer exited successfully; the Job is completing");
+      }
+      if (s.getLastFailure() != null && !pods.isEmpty()) {
+        return new Observation(
+            Phase.PENDING,
+            "Retrying",
+            "a training pod failed ("
+                + s.getLastFailure().getReason()
+                + "); waiting for the retry");
+      }
+      return new Observation(Phase.PENDING, "PodNotCreated", "waiting for the training pod");
+    }
+    Pod pod = active.get(active.size() - 1);
+    Optional<ContainerStatus> trainer = trainerStatus(pod);
+    if (trainer.isPresent()
+        && trainer.get().getState() != null
+        && trainer.get().getState().getRunning() != null) {
+      return new Observation(
+          Phase.RUNNING, "Running", "the trainer is running in pod " + pod.getMetadata().getName());
+    }
+    Optional<PodCondition> scheduled = podCondition(pod, "PodScheduled");
+    if (scheduled.isPresent() && "True".equals(scheduled.get().getStatus())) {
+      String waiting =
+          trainer
+              .map(ContainerStatus::getState)
+              .filter(st -> st.getWaiting() != null)
+              .map(
+                  st ->
+                      st.getWaiting().getReason()
+                          + (st.getWaiting().getMessage() != null
+                              ? ": " + st.getWaiting().getMessage()
+                              : ""))
+              .orElse("starting the trainer container");
+      return new Observation(Phase.INITIALIZING, "Initializing", PodFailures.truncate(waiting));
+    }
+    String why =
+        scheduled
+            .map(c -> Objects.requireNonNullElse(c.getMessage(), c.getReason()))
+            .orElse("the training pod is not scheduled yet");
+    return new Observation(
+        Phase.PENDING,
+        "Unschedulable".equals(scheduled.map(PodCondition::getReason).orElse(null))
+            ? "Unschedulable"
+            : "PodPending",
+        PodFailures.truncate(why));
+  }
+
+  private static void setConditions(
+      KDExperimentStatus s,
+      KDExperimentStatus old,
+      Observation o,
+      boolean restartRequired,
+      Long generation,
+      Instant now) {
+    Phase p = o.phase();
+    boolean invalid = INVALID_SPEC.equals(o.reason());
+    List<Condition> conditions = new ArrayList<>();
+    if (restartRequired) {
+      conditions.add(
+          condition(
+              old,
+              KDExperimentStatus.READY,
+              "False",
+              RESTART_REQUIRED,
+              "the spec changed after the Job was created; change spec.restartNonce to start a new"
+                  + " attempt with it",
+              generation,
+              now));
+    } else {
+      boolean ready = p == Phase.RUNNING || p == Phase.SUCCEEDED;
+      conditions.add(
+          condition(
+              old,
+              KDExperimentStatus.READY,
+              ready ? "True" : "False",
+              o.reason(),
+              o.message(),
+              generation,
+              now));
+    }
+    conditions.add(
+        condition(
+            old,
+            KDExperimentStatus.SUCCEEDED,
+            p == Phase.SUCCEEDED ? "True" : p == Phase.FAILED ? "False" : "Unknown",
+            o.reason(),
+            o.message(),
+            generation,
+            now));
+    conditions.add(
+        condition(
+            old,
+            KDExperimentStatus.STALLED,
+            p == Phase.FAILED || invalid ? "True" : "False",
+            o.reason(),
+            p == Phase.FAILED || invalid ? o.message() : null,
+            generation,
+            now));
+    conditions.add(
+        condition(
+            old,
+            KDExperimentStatus.SUSPENDED,
+            p == Phase.SUSPENDED ? "True" : "False",
+            p == Phase.SUSPENDED ? "Suspended" : "NotSuspended",
+            p == Phase.SUSPENDED ? o.message() : null,
+            generation,
+            now));
+    s.setConditions(conditions);
+  }
+
+  private static Condition condition(
+      KDExperimentStatus old,
+      String type,
+      String status,
+      String reason,
+      String message,
+      Long generation,
+      Instant now) {
+    String since =
+        old.condition(type)
+            .filter(c -> status.equals(c.getStatus()))
+            .map(Condition::getLastTransitionTime)
+            .orElse(format(now));
+    return new ConditionBuilder()
+        .withType(type)
+        .withStatus(status)
+        .withReason(reason)
+        .withMessage(message)
+        .withObservedGeneration(generation)
+        .withLastTransitionTime(since)
+        .build();
+  }
+
+  private static Optional<JobCondition> trueCondition(Job job, String type) {
+    if (job.getStatus() == null || job.getStatus().getConditions() == null) {
+      return Optional.empty();
+    }
+    return job.getStatus().getConditions().stream()
+        .filter(c -> type.equals(c.getType()) && "True".equals(c.getStatus()))
+        .findFirst();
+  }
+
+  private static Optional<String> completionTime(Job job) {
+    if (job == null || job.getStatus() == null) {
+      return Optional.empty();
+    }
+    if (job.getStatus().getCompletionTime() != null) {
+      return Optional.of(job.getStatus().getCompletionTime());
+    }
+    return trueCondition(job, "Failed").map(JobCondition::getLastTransitionTime);
+  }
+
+  private static Optional<ContainerStatus> trainerStatus(Pod pod) {
+    if (pod.getStatus() == null || pod.getStatus().getContainerStatuses() == null) {
+      return Optional.empty();
+    }
+    return pod.getStatus().getContainerStatuses().stream()
+        .filter(cs -> ChildNames.CONTAINER.equals(cs.getName()))
+        .findFirst();
+  }
+
+  private static Optional<PodCondition> podCondition(Pod pod, String type) {
+    if (pod.getStatus() == null || pod.getStatus().getConditions() == null) {
+      return Optional.empty();
+    }
+    return pod.getStatus().getConditions().stream()
+        .filter(c -> type.equals(c.getType()))
+        .findFirst();
+  }
+
+  private static boolean isSucceeded(Pod pod) {
+    return pod.getStatus() != null && "Succeeded".equals(pod.getStatus().getPhase());
+  }
+
+  private static String createdAt(Pod pod) {
+    String ts = pod.getMetadata().getCreationTimestamp();
+    return (ts == null ? "" : ts) + "/" + pod.getMetadata().getName();
+  }
+
+  /** RFC 3339 in UTC with second precision, as Kubernetes writes times. */
+  public static String format(Instant t) {
+    return DateTimeFormatter.ISO_INSTANT.format(t.truncatedTo(ChronoUnit.SECONDS));
+  }
+
+  private static KDExperimentStatus copy(KDExperimentStatus s) {
+    return Serialization.unmarshal(Serialization.asJson(s), KDExperimentStatus.class);
+  }
+}

@@ -1,0 +1,71 @@
+package dev.kdflow.operator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.javaoperatorsdk.operator.api.config.ConfigurationService;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** The factory: production settings unless a test overrides them. */
+class KDFlowOperatorTest {
+  private final KubernetesClient client =
+      new KubernetesClientBuilder()
+          .withConfig(new ConfigBuilder().withMasterUrl("https://localhost:1").build())
+          .build();
+
+  private static OperatorConfig config(boolean leaderElection, Set<String> namespaces) {
+    return new OperatorConfig(
+        namespaces, "img", Duration.ofSeconds(15), leaderElection, "kdflow-system", 8080);
+  }
+
+  @Test
+  void productionUsesServerSideApplyAndLeaderElection() {
+    KDFlowOperator kdflow =
+        KDFlowOperator.create(config(true, Set.of()), client, new SimpleMeterRegistry(), o -> {});
+    ConfigurationService cs = kdflow.operator().getConfigurationService();
+    assertThat(cs.ssaBasedCreateUpdateMatchForDependentResources()).isTrue();
+    assertThat(cs.useSSAToPatchPrimaryResource()).isTrue();
+    assertThat(cs.getLeaderElectionConfiguration()).isPresent();
+    assertThat(cs.getLeaderElectionConfiguration().get().getLeaseName())
+        .isEqualTo("kdflow-operator-leader");
+    assertThat(cs.getLeaderElectionConfiguration().get().getLeaseNamespace())
+        .contains("kdflow-system");
+    assertThat(
+            kdflow
+                .operator()
+                .getRegisteredController("kdexperiment")
+                .orElseThrow()
+                .getConfiguration()
+                .getInformerConfig()
+                .watchAllNamespaces())
+        .isTrue();
+  }
+
+  @Test
+  void testsTurnServerSideApplyOffAndNamespacesAreHonoured() {
+    KDFlowOperator kdflow =
+        KDFlowOperator.create(
+            config(false, Set.of("team-a", "team-b")),
+            client,
+            new SimpleMeterRegistry(),
+            KDFlowOperator.withoutServerSideApply());
+    ConfigurationService cs = kdflow.operator().getConfigurationService();
+    assertThat(cs.ssaBasedCreateUpdateMatchForDependentResources()).isFalse();
+    assertThat(cs.useSSAToPatchPrimaryResource()).isFalse();
+    assertThat(cs.getLeaderElectionConfiguration()).isEmpty();
+    assertThat(
+            kdflow
+                .operator()
+                .getRegisteredController("kdexperiment")
+                .orElseThrow()
+                .getConfiguration()
+                .getInformerConfig()
+                .getNamespaces())
+        .containsExactlyInAnyOrder("team-a", "team-b");
+  }
+}
