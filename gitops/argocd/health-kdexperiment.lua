@@ -62,13 +62,13 @@ end
 
 local function progressText()
   local p = status.progress
-  if p == nil or p.epoch == nil then
+  if p == nil then
     return nil
   end
-  if p.maxEpochs ~= nil then
-    return "epoch " .. whole(p.epoch) .. "/" .. whole(p.maxEpochs)
+  if p.epoch ~= nil and p.totalEpochs ~= nil then
+    return "epoch " .. whole(p.epoch) .. "/" .. whole(p.totalEpochs)
   end
-  return "epoch " .. whole(p.epoch)
+  return p.summary
 end
 
 local stalled = condition("Stalled")
@@ -111,15 +111,11 @@ end
 if isTrue(succeeded) or phase == "Succeeded" then
   hs.status = "Healthy"
   local text = "Training succeeded"
-  local best = nil
-  if status.checkpoints ~= nil then
-    best = status.checkpoints.best
+  if status.metrics ~= nil and status.metrics.best ~= nil and status.metrics.best.top1 ~= nil then
+    text = text .. "; best top1 " .. string.format("%.4f", status.metrics.best.top1)
   end
-  if best ~= nil and best.metric ~= nil and best.value ~= nil then
-    text = text .. "; best " .. best.metric .. " " .. string.format("%.4f", best.value)
-  end
-  if best ~= nil and best.pvcPath ~= nil then
-    text = text .. "; student checkpoint " .. best.pvcPath
+  if status.checkpoints ~= nil and status.checkpoints.best ~= nil and status.checkpoints.best.pvcPath ~= nil then
+    text = text .. "; student checkpoint " .. status.checkpoints.best.pvcPath
   end
   hs.message = text
   return hs
