@@ -35,6 +35,12 @@ class FluxHealthCheckTest {
   static GenericKubernetesResource kustomization;
   static Map<String, Object> expressions;
 
+  /** The healthCheckExprs of the Flux Kustomization, as plain YAML data. */
+  static Object healthCheckExprs() throws IOException {
+    readKustomization();
+    return YAML.convertValue(kustomization.get("spec", "healthCheckExprs"), Object.class);
+  }
+
   @BeforeAll
   static void readKustomization() throws IOException {
     kustomization =

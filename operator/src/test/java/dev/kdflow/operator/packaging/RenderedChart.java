@@ -35,11 +35,16 @@ final class RenderedChart {
 
   /** Renders the chart as release {@value #RELEASE} in {@value #NAMESPACE} with these --set. */
   static RenderedChart render(Map<String, Object> values) {
+    return render(RELEASE, NAMESPACE, values);
+  }
+
+  /** Renders the chart as this release in this namespace with these --set. */
+  static RenderedChart render(String release, String namespace, Map<String, Object> values) {
     TemplateCommand template =
         new Helm(chartDir())
             .template()
-            .withName(RELEASE)
-            .withNamespace(NAMESPACE)
+            .withName(release)
+            .withNamespace(namespace)
             .withKubeVersion(KUBE_VERSION);
     values.forEach(template::set);
     String yaml = template.call();
