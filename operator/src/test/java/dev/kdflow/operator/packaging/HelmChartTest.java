@@ -270,7 +270,8 @@ class HelmChartTest {
 
     assertThat(release.getOutput())
         .contains("kubectl -n kdflow-system rollout status deployment/kdflow")
-        .contains("kubectl apply -k examples/gitops")
+        .contains("kubectl apply -k examples/gitops/teacher")
+        .contains("kubectl apply -k examples/gitops\n")
         .contains("kubectl get kdx -A -w")
         .contains("wait --for=condition=Succeeded kdx/fashion-mnist-kd")
         .contains("{.status.checkpoints.best.pvcPath}");
