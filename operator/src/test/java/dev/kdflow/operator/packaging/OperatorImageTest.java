@@ -43,6 +43,15 @@ class OperatorImageTest {
     assertThat((Node) xpath.evaluate(JIB + "/executions", pom, XPathConstants.NODE))
         .as("jib needs a registry, so it is not bound to the default lifecycle")
         .isNull();
+    String profile =
+        "/project/profiles/profile[id='image']/build/plugins/plugin[artifactId='jib-maven-plugin']";
+    assertThat(xpath.evaluate(profile + "/executions/execution/phase", pom).strip())
+        .as("-Pimage builds the image when the operator is packaged")
+        .isEqualTo("package");
+    assertThat(xpath.evaluate(profile + "/executions/execution/goals/goal", pom).strip())
+        .isEqualTo("${jib.goal}");
+    assertThat(xpath.evaluate("/project/profiles/profile[id='image']/properties/jib.goal", pom))
+        .isEqualTo("build");
   }
 
   @Test
