@@ -245,6 +245,30 @@ class HelmChartTest {
   }
 
   @Test
+  void anExistingServiceAccountIsBoundInsteadOfANewOne() {
+    RenderedChart chart =
+        RenderedChart.render(
+            Map.of("serviceAccount.create", false, "serviceAccount.name", "ml-platform-operator"));
+
+    assertThat(chart.all(ServiceAccount.class)).isEmpty();
+    assertThat(
+            chart.one(Deployment.class).getSpec().getTemplate().getSpec().getServiceAccountName())
+        .isEqualTo("ml-platform-operator");
+    assertThat(chart.one(ClusterRoleBinding.class).getSubjects())
+        .extracting(Subject::getName)
+        .containsExactly("ml-platform-operator");
+    assertThatThrownBy(() -> RenderedChart.render(Map.of("serviceAccount.create", false)))
+        .hasMessageContaining("serviceAccount.name is required");
+  }
+
+  @Test
+  void withoutRbacCreationTheChartGrantsNothing() {
+    RenderedChart chart = RenderedChart.render(Map.of("rbac.create", false));
+
+    assertThat(chart.kinds()).containsExactly("Deployment", "Service", "ServiceAccount");
+  }
+
+  @Test
   void theSchemaRejectsBadValues() {
     assertThatThrownBy(() -> RenderedChart.render(Map.of("pollInterval", "soon")))
         .hasMessageContaining("pollInterval");
