@@ -27,8 +27,9 @@ class ChartCrdTest {
 
     assertThat(Files.readAllBytes(inChart))
         .as(
-            "helm/kdflow/crds/%s differs from crds/%s; copy the generated file into the chart",
-            CRD_FILE, CRD_FILE)
+            "helm/kdflow/crds/%s differs from the generated crds/%s; refresh it with: cp crds/%s"
+                + " helm/kdflow/crds/",
+            CRD_FILE, CRD_FILE, CRD_FILE)
         .isEqualTo(Files.readAllBytes(generated));
   }
 
