@@ -21,15 +21,6 @@ public final class ChildNames {
   /** The trainer container's name. */
   public static final String CONTAINER = "trainer";
 
-  /** Key of the experiment manifest in the ConfigMap. */
-  public static final String EXPERIMENT_KEY = "experiment.yaml";
-
-  /** Where the ConfigMap is mounted. */
-  public static final String CONFIG_DIR = "/etc/kdflow";
-
-  /** The trainer's status port (GET /status, /metrics). */
-  public static final int STATUS_PORT = 8000;
-
   private ChildNames() {}
 
   /** The training Job: named as the experiment. */

@@ -1,5 +1,6 @@
 package dev.kdflow.operator.dependent;
 
+import dev.kdflow.api.trainer.TrainerImageContract;
 import dev.kdflow.api.CheckpointsSpec;
 import dev.kdflow.api.KDExperiment;
 import dev.kdflow.api.KDExperimentSpec;
@@ -37,14 +38,6 @@ import java.util.Map;
  * trainer runs, the checkpoint claim and the training Job. No cluster access.
  */
 public final class ChildResources {
-  /** Exit code of the trainer for invalid input: never retried. */
-  public static final int EXIT_INVALID_INPUT = 2;
-
-  /** uid/gid of the kdflow user in the trainer image. */
-  public static final long TRAINER_UID = 1000L;
-
-  private static final String LAUNCHER = "/opt/kdflow/bin/kdflow";
-
   private ChildResources() {}
 
   /** The checkpoint directory name of the experiment's current attempt. */
@@ -90,7 +83,7 @@ public final class ChildResources {
   public static ConfigMap configMap(KDExperiment kdx) {
     return new ConfigMapBuilder()
         .withMetadata(metadata(kdx, ChildNames.configMap(kdx), attemptAnnotation(kdx)))
-        .withData(Map.of(ChildNames.EXPERIMENT_KEY, experimentYaml(kdx)))
+        .withData(Map.of(TrainerImageContract.EXPERIMENT_KEY, experimentYaml(kdx)))
         .build();
   }
 
@@ -118,12 +111,12 @@ public final class ChildResources {
   /** The trainer's command line (the contract with the trainer image). */
   public static List<String> command(KDExperimentSpec spec) {
     return List.of(
-        LAUNCHER,
+        TrainerImageContract.LAUNCHER,
         "run",
-        ChildNames.CONFIG_DIR + "/" + ChildNames.EXPERIMENT_KEY,
+        TrainerImageContract.EXPERIMENT_FILE,
         "--resume",
-        "--status-port=" + ChildNames.STATUS_PORT,
-        "--termination-message-path=/dev/termination-log",
+        "--status-port=" + TrainerImageContract.STATUS_PORT,
+        "--termination-message-path=" + TrainerImageContract.TERMINATION_MESSAGE_PATH,
         "checkpoints.rootDir=" + mountPath(spec));
   }
 
@@ -138,7 +131,7 @@ public final class ChildResources {
         .withNewOnExitCodes()
         .withContainerName(ChildNames.CONTAINER)
         .withOperator("In")
-        .withValues(EXIT_INVALID_INPUT)
+        .withValues(TrainerImageContract.EXIT_INVALID_INPUT)
         .endOnExitCodes()
         .endRule()
         .addNewRule()
@@ -196,9 +189,9 @@ public final class ChildResources {
         .withSecurityContext(
             new PodSecurityContextBuilder()
                 .withRunAsNonRoot(true)
-                .withRunAsUser(TRAINER_UID)
-                .withRunAsGroup(TRAINER_UID)
-                .withFsGroup(TRAINER_UID)
+                .withRunAsUser(TrainerImageContract.RUN_AS_USER)
+                .withRunAsGroup(TrainerImageContract.RUN_AS_USER)
+                .withFsGroup(TrainerImageContract.RUN_AS_USER)
                 .withNewSeccompProfile()
                 .withType("RuntimeDefault")
                 .endSeccompProfile()
@@ -216,7 +209,7 @@ public final class ChildResources {
                 .withCommand(command(spec))
                 .addNewPort()
                 .withName("status")
-                .withContainerPort(ChildNames.STATUS_PORT)
+                .withContainerPort(TrainerImageContract.STATUS_PORT)
                 .withProtocol("TCP")
                 .endPort()
                 .addNewEnv()
@@ -231,7 +224,7 @@ public final class ChildResources {
                 .withRequests(resources(spec.getResources()))
                 .withLimits(resources(spec.getResources()))
                 .endResources()
-                .withTerminationMessagePath("/dev/termination-log")
+                .withTerminationMessagePath(TrainerImageContract.TERMINATION_MESSAGE_PATH)
                 .withTerminationMessagePolicy("FallbackToLogsOnError")
                 .withSecurityContext(
                     new SecurityContextBuilder()
@@ -244,7 +237,7 @@ public final class ChildResources {
                         .build())
                 .addNewVolumeMount()
                 .withName("experiment")
-                .withMountPath(ChildNames.CONFIG_DIR)
+                .withMountPath(TrainerImageContract.CONFIG_DIR)
                 .withReadOnly(true)
                 .endVolumeMount()
                 .addNewVolumeMount()
@@ -294,8 +287,8 @@ public final class ChildResources {
             .withNewConfigMap()
             .withName(ChildNames.configMap(kdx))
             .addNewItem()
-            .withKey(ChildNames.EXPERIMENT_KEY)
-            .withPath(ChildNames.EXPERIMENT_KEY)
+            .withKey(TrainerImageContract.EXPERIMENT_KEY)
+            .withPath(TrainerImageContract.EXPERIMENT_KEY)
             .endItem()
             .endConfigMap()
             .build(),
