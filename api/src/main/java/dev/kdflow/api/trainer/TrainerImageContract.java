@@ -3,8 +3,8 @@ package dev.kdflow.api.trainer;
 /**
  * What the training Job and the trainer image agree on: paths, the status port, the user and the
  * exit codes. The operator builds its Job from these values, the trainer CLI exits with these
- * codes, and a test checks the trainer image's Dockerfile against them, so the three cannot
- * drift apart.
+ * codes, and a test checks the trainer image's Dockerfile against them, so the three cannot drift
+ * apart.
  */
 public final class TrainerImageContract {
   /** The trainer launcher inside the image (the same script {@code ./kdflow} uses locally). */

@@ -1,6 +1,5 @@
 package dev.kdflow.operator.dependent;
 
-import dev.kdflow.api.trainer.TrainerImageContract;
 import dev.kdflow.api.CheckpointsSpec;
 import dev.kdflow.api.KDExperiment;
 import dev.kdflow.api.KDExperimentSpec;
@@ -8,6 +7,7 @@ import dev.kdflow.api.ResourcesSpec;
 import dev.kdflow.api.RunPolicySpec;
 import dev.kdflow.api.SchedulingSpec;
 import dev.kdflow.api.StorageSpec;
+import dev.kdflow.api.trainer.TrainerImageContract;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
