@@ -16,13 +16,9 @@ public final class TestData {
 
   private TestData() {}
 
-  /**
-   * The golden fixtures: PyTorch reference outputs and a TorchScript teacher, made by the {@code
-   * gen_*.py} scripts beside them (Debian's python3-torch), kept in the repository so a clean clone
-   * tests without anything else.
-   */
+  /** The shared fixtures directory ({@code kdflow.shared.dir}/fixtures). */
   public static Path fixtures() {
-    return Path.of("src", "test", "resources", "fixtures");
+    return Path.of(System.getProperty("kdflow.shared.dir", "../../shared"), "fixtures");
   }
 
   public static JsonNode json(String fixture) {
