@@ -4,16 +4,20 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
+import dev.kdflow.api.KDExperiment;
 import dev.kdflow.api.KDSpec;
 import dev.kdflow.api.LossSpec;
 import dev.kdflow.api.TrainingSpec;
+import dev.kdflow.trainer.ExperimentRunner;
 import dev.kdflow.trainer.data.ImageBatches;
 import dev.kdflow.trainer.loss.KDLogitsLoss;
 import dev.kdflow.trainer.loss.KDLoss;
 import dev.kdflow.trainer.loss.LossParts;
+import dev.kdflow.trainer.recipe.ExperimentLoader;
 import dev.kdflow.trainer.training.Trainer;
 import dev.kdflow.trainer.training.TrainingResult;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Knowledge distillation (SuperGradients' {@code KDTrainer}): trains the student of a {@link
@@ -25,6 +29,20 @@ public class KDTrainer extends Trainer {
   private KDSpec kdSpec = new KDSpec();
   private boolean cacheTeacherOutputs = true;
   private final long teacherCacheMaxBytes = 2L << 30;
+
+  /**
+   * SuperGradients' {@code KDTrainer.train_from_config}: reads a KD recipe (its snake_case keys,
+   * with {@code key.path=value} overrides) and runs it as {@code kdflow train --recipe} does,
+   * without the CLI's progress display.
+   *
+   * @throws dev.kdflow.trainer.recipe.InvalidInputException when the recipe cannot be read
+   * @throws dev.kdflow.trainer.InvalidExperimentException before training, on bad input
+   * @throws dev.kdflow.trainer.TrainingFailedException when training fails
+   */
+  public static TrainingResult trainFromConfig(Path recipe, List<String> overrides) {
+    KDExperiment experiment = ExperimentLoader.loadRecipe(recipe, overrides);
+    return new ExperimentRunner(experiment.getSpec(), experiment.getMetadata().getName()).run();
+  }
 
   /**
    * @param experimentName checkpoint sub-directory name

@@ -212,6 +212,15 @@ class KDFlowCliTest {
     assertThat(run.exitCode()).as(run.err()).isEqualTo(ExitCodes.OK);
     assertThat(run.out()).containsPattern("tiny_recipe +trained +1/1");
     assertThat(root.resolve("tiny_recipe/ckpt_best")).isDirectory();
+
+    // The same recipe through the library entry point, SuperGradients' train_from_config.
+    dev.kdflow.trainer.training.TrainingResult result =
+        dev.kdflow.trainer.kd.KDTrainer.trainFromConfig(
+            recipe,
+            List.of("experiment_name=tiny_recipe_lib", "training_hyperparams.max_epochs=1"));
+    assertThat(result.status()).isEqualTo("succeeded");
+    assertThat(result.epochsCompleted()).isEqualTo(1);
+    assertThat(result.bestCheckpoint()).isEqualTo(root.resolve("tiny_recipe_lib/ckpt_best"));
   }
 
   @Test
