@@ -15,13 +15,17 @@ these exact rules for both RBAC modes.
   resources: ["kdexperiments/finalizers"]
   verbs: ["update"]
 - apiGroups: [""]
-  resources: ["configmaps", "persistentvolumeclaims"]
+  resources: ["configmaps"]
   verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+# Checkpoint claims are created, never deleted or rewritten by the operator.
+- apiGroups: [""]
+  resources: ["persistentvolumeclaims"]
+  verbs: ["get", "list", "watch", "create", "update", "patch"]
 # Pods are only read: exit codes, termination messages and pod IPs of training pods.
 - apiGroups: [""]
   resources: ["pods"]
   verbs: ["get", "list", "watch"]
-- apiGroups: ["", "events.k8s.io"]
+- apiGroups: [""]
   resources: ["events"]
   verbs: ["create", "patch"]
 - apiGroups: ["batch"]
@@ -36,9 +40,3 @@ these exact rules for both RBAC modes.
   verbs: ["get", "list", "watch", "create", "update", "patch"]
 {{- end -}}
 
-{{/* The start-up check that the KDExperiment CRD is installed (cluster-wide mode only). */}}
-{{- define "kdflow.rbac.crdCheckRules" -}}
-- apiGroups: ["apiextensions.k8s.io"]
-  resources: ["customresourcedefinitions"]
-  verbs: ["get", "list"]
-{{- end -}}

@@ -10,7 +10,8 @@ import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDep
 
 /**
  * The checkpoint claim the operator creates when spec.storage.size is set. Created once and never
- * changed or deleted by the operator: it holds the checkpoints.
+ * changed or deleted by the operator: it holds the checkpoints. It carries an owner reference, so
+ * deleting the KDExperiment lets Kubernetes' garbage collector remove it, as documented.
  */
 @KubernetesDependent(informer = @Informer(labelSelector = ChildNames.MANAGED_BY_SELECTOR))
 public class CheckpointClaimDependent
@@ -26,4 +27,12 @@ public class CheckpointClaimDependent
       PersistentVolumeClaim actual, KDExperiment primary, Context<KDExperiment> context) {
     return Result.nonComputed(true);
   }
+
+  /**
+   * Never deletes. JOSDK deletes a dependent whose reconcile precondition stops holding (here: when
+   * someone edits {@code spec.storage} after training); for this claim that would be the
+   * checkpoints.
+   */
+  @Override
+  public void delete(KDExperiment primary, Context<KDExperiment> context) {}
 }

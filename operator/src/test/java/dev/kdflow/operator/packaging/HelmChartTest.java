@@ -21,7 +21,6 @@ import io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.Subject;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,22 +36,12 @@ class HelmChartTest {
           rule("kdflow.dev", "kdexperiments", "get", "list", "watch", "patch", "update"),
           rule("kdflow.dev", "kdexperiments/status", "get", "patch", "update"),
           rule("kdflow.dev", "kdexperiments/finalizers", "update"),
-          rule(
-              List.of(""),
-              List.of("configmaps", "persistentvolumeclaims"),
-              "get",
-              "list",
-              "watch",
-              "create",
-              "update",
-              "patch",
-              "delete"),
+          rule("", "configmaps", "get", "list", "watch", "create", "update", "patch", "delete"),
+          // Never delete: the claims hold the checkpoints.
+          rule("", "persistentvolumeclaims", "get", "list", "watch", "create", "update", "patch"),
           rule("", "pods", "get", "list", "watch"),
-          rule(List.of("", "events.k8s.io"), List.of("events"), "create", "patch"),
+          rule("", "events", "create", "patch"),
           rule("batch", "jobs", "get", "list", "watch", "create", "update", "patch", "delete"));
-
-  static final PolicyRule CRD_CHECK_RULE =
-      rule("apiextensions.k8s.io", "customresourcedefinitions", "get", "list");
 
   static final List<PolicyRule> LEADER_ELECTION_RULES =
       List.of(
@@ -87,23 +76,13 @@ class HelmChartTest {
             "Service",
             "ServiceAccount");
     ClusterRole clusterRole = chart.one(ClusterRole.class);
-    List<PolicyRule> expected = new ArrayList<>(WATCHED_NAMESPACE_RULES);
-    expected.add(CRD_CHECK_RULE);
-    assertThat(clusterRole.getRules()).containsExactlyElementsOf(expected);
+    assertThat(clusterRole.getRules()).containsExactlyElementsOf(WATCHED_NAMESPACE_RULES);
 
     ClusterRoleBinding binding = chart.one(ClusterRoleBinding.class);
     assertThat(binding.getRoleRef().getName()).isEqualTo(clusterRole.getMetadata().getName());
     assertThat(binding.getSubjects()).containsExactly(operatorServiceAccount(chart));
 
     assertLeaderElectionRoleInReleaseNamespace(chart);
-  }
-
-  @Test
-  void crdCheckCanBeTurnedOff() {
-    RenderedChart chart = RenderedChart.render(Map.of("rbac.crdCheck", false));
-
-    assertThat(chart.one(ClusterRole.class).getRules())
-        .containsExactlyElementsOf(WATCHED_NAMESPACE_RULES);
   }
 
   @Test
