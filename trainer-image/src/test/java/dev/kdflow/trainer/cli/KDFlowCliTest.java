@@ -104,21 +104,8 @@ class KDFlowCliTest {
   @Test
   void validateChecksEveryFileAndAllowsACheckpointAnEarlierFileProduces() throws IOException {
     Path root = tmp.resolve("checkpoints");
-    Path teacher =
-        CliRun.write(
-            tmp.resolve("teacher.yaml"),
-            CliRun.manifest("tiny-teacher", root, 1)
-                .replaceAll("(?s)  teacher:.*?  training:", "  training:"));
-    String kd =
-        CliRun.manifest("tiny-kd", root, 1)
-            .replaceAll(
-                "(?m)^    torchscript: .*$",
-                "    architecture: mlp\n"
-                    + "    archParams: {inputSize: 784, hiddenSizes: [32], numClasses: 10}\n"
-                    + "    checkpoint:\n"
-                    + "      checkpointPath: "
-                    + root.resolve("tiny-teacher/ckpt_best").toAbsolutePath());
-    Path kdFile = CliRun.write(tmp.resolve("kd.yaml"), kd);
+    Path teacher = teacherManifest(root);
+    Path kdFile = kdFromTeacherManifest(root);
 
     CliRun both = CliRun.of("validate", teacher.toString(), kdFile.toString());
     assertThat(both.exitCode()).as(both.err()).isEqualTo(ExitCodes.OK);
@@ -134,21 +121,8 @@ class KDFlowCliTest {
   @Test
   void teacherThenDistillationInOneRunAndEvaluateReproducesTheBestAccuracy() throws IOException {
     Path root = tmp.resolve("checkpoints");
-    Path teacher =
-        CliRun.write(
-            tmp.resolve("teacher.yaml"),
-            CliRun.manifest("tiny-teacher", root, 1)
-                .replaceAll("(?s)  teacher:.*?  training:", "  training:"));
-    String kd =
-        CliRun.manifest("tiny-kd", root, 1)
-            .replaceAll(
-                "(?m)^    torchscript: .*$",
-                "    architecture: mlp\n"
-                    + "    archParams: {inputSize: 784, hiddenSizes: [32], numClasses: 10}\n"
-                    + "    checkpoint:\n"
-                    + "      checkpointPath: "
-                    + root.resolve("tiny-teacher/ckpt_best").toAbsolutePath());
-    Path kdFile = CliRun.write(tmp.resolve("kd.yaml"), kd);
+    Path teacher = teacherManifest(root);
+    Path kdFile = kdFromTeacherManifest(root);
 
     CliRun run = CliRun.of("run", teacher.toString(), kdFile.toString(), "--progress=quiet");
 
@@ -162,6 +136,28 @@ class KDFlowCliTest {
     CliRun eval = CliRun.of("evaluate", "--checkpoint", best.toString(), "--json");
     assertThat(eval.exitCode()).as(eval.err()).isEqualTo(ExitCodes.OK);
     assertThat(JSON.readTree(eval.out()).get("top1").asDouble()).isCloseTo(recorded, within(1e-9));
+  }
+
+  /** A supervised "teacher" run: the base manifest without teacher and KD settings. */
+  private Path teacherManifest(Path root) throws IOException {
+    return CliRun.write(
+        tmp.resolve("teacher.yaml"),
+        CliRun.manifest("tiny-teacher", root, 1)
+            .replaceAll("(?s)  teacher:.*?  training:", "  training:"));
+  }
+
+  /** A KD run whose teacher is the checkpoint {@link #teacherManifest} produces. */
+  private Path kdFromTeacherManifest(Path root) throws IOException {
+    String kd =
+        CliRun.manifest("tiny-kd", root, 1)
+            .replaceAll(
+                "(?m)^    torchscript: .*$",
+                "    architecture: mlp\n"
+                    + "    archParams: {inputSize: 784, hiddenSizes: [32], numClasses: 10}\n"
+                    + "    checkpoint:\n"
+                    + "      checkpointPath: "
+                    + root.resolve("tiny-teacher/ckpt_best").toAbsolutePath());
+    return CliRun.write(tmp.resolve("kd.yaml"), kd);
   }
 
   @Test
