@@ -11,6 +11,9 @@ public final class ExitCodes {
   /** The command did what was asked. */
   public static final int OK = TrainerImageContract.EXIT_OK;
 
+  /** An unexpected internal error: a bug. Retried by the operator like any other failure. */
+  public static final int INTERNAL_ERROR = 1;
+
   /**
    * Bad input detected before any training: malformed manifest or recipe, unknown key, bad value,
    * missing dataset, missing or unreadable checkpoint or TorchScript file.

@@ -116,12 +116,23 @@ public final class ExperimentLoader {
                   + ", column "
                   + e.getLocation().getColumnNr()
                   + ")";
+      // SnakeYAML's message spans several lines (with a source excerpt); its first line says it.
+      String what = e.getOriginalMessage() == null ? "" : e.getOriginalMessage().strip();
+      int newline = what.indexOf('\n');
       throw new InvalidInputException(
-          file + ": not valid YAML" + where + ": " + e.getOriginalMessage());
+          file
+              + ": not valid YAML"
+              + where
+              + ": "
+              + (newline > 0 ? what.substring(0, newline).strip() : what));
     } catch (IOException e) {
       throw new InvalidInputException(file + ": cannot read: " + e.getMessage());
     }
-    if (node == null || !node.isObject()) {
+    if (node == null || node.isMissingNode() || node.isNull()) {
+      throw new InvalidInputException(
+          file + ": the file is empty; write a KDExperiment manifest or a recipe into it");
+    }
+    if (!node.isObject()) {
       throw new InvalidInputException(file + ": must hold a YAML mapping (a manifest or a recipe)");
     }
     return (ObjectNode) node;

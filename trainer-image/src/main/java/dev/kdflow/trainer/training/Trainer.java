@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
+import ai.djl.nn.SymbolBlock;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
@@ -660,7 +661,9 @@ public class Trainer {
         Map<String, NDArray> module = NamedArrays.load(dir.resolve(Weights.MODULE_FILE), m);
         Weights.copyInto(
             task.student(), strip(module, Weights.STUDENT_PREFIX), true, dir.toString());
-        if (task.teacher() != null) {
+        // A TorchScript teacher is its file: its weights are inference tensors that cannot be
+        // written, and the frozen file holds exactly what ckpt_latest saved.
+        if (task.teacher() != null && !(task.teacher() instanceof SymbolBlock)) {
           Weights.copyInto(
               task.teacher(), strip(module, Weights.TEACHER_PREFIX), true, dir + " (teacher)");
         }
