@@ -108,7 +108,9 @@ class EndToEndTest {
   @BeforeAll
   static void trainTeacher() throws Exception {
     image = TrainerDistribution.locate();
-    image.assumeBuilt();
+    if (!image.ready()) {
+      return; // each test reports the skip and why (an assumption here would hide it)
+    }
     Path yaml = Files.writeString(work.resolve("teacher.yaml"), TEACHER.formatted(data()));
     Path log = work.resolve("teacher.log");
     ProcessBuilder pb =
@@ -137,6 +139,7 @@ class EndToEndTest {
 
   @BeforeEach
   void startOperator() {
+    image.assumeBuilt();
     cluster = new MockCluster(client);
     operator = cluster.startOperator(kubelet.statusSource());
   }
@@ -146,7 +149,9 @@ class EndToEndTest {
     if (operator != null) {
       operator.operator().stop();
     }
-    assertThat(kubelet.errors()).as("Job controller / kubelet errors").isEmpty();
+    if (kubelet != null) {
+      assertThat(kubelet.errors()).as("Job controller / kubelet errors").isEmpty();
+    }
   }
 
   static String data() {

@@ -37,6 +37,11 @@ record TrainerDistribution(Path root, Path launcher, Path home) {
     throw new IllegalStateException("no trainer-image/bin/kdflow in " + dir + " or above it");
   }
 
+  /** The distribution and the data are here. */
+  boolean ready() {
+    return hasCli() && Files.isDirectory(FASHION_MNIST);
+  }
+
   /** Skips the calling test (with how to fix it) unless the distribution and the data are here. */
   void assumeBuilt() {
     assumeTrue(
