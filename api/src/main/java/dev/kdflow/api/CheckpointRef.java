@@ -11,7 +11,9 @@ public class CheckpointRef {
   @JsonPropertyDescription("Path inside the training pod, e.g. /checkpoints/exp/ckpt_best.")
   private String path;
 
-  @JsonPropertyDescription("Path relative to the root of the checkpoint volume (claim).")
+  @JsonPropertyDescription(
+      "Where the checkpoint is on its claim, as pvc://CLAIM/PATH (PATH relative to the claim's"
+          + " root); unset when the checkpoints are on an emptyDir, which goes with the pod.")
   private String pvcPath;
 
   @JsonPropertyDescription("Epoch the checkpoint was written after.")

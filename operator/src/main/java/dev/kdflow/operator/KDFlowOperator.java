@@ -1,6 +1,8 @@
 package dev.kdflow.operator;
 
 import dev.kdflow.operator.reconciler.KDExperimentReconciler;
+import dev.kdflow.operator.trainer.HttpTrainerStatusSource;
+import dev.kdflow.operator.trainer.TrainerStatusSource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.javaoperatorsdk.operator.Operator;
@@ -13,6 +15,7 @@ import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,6 +62,20 @@ public final class KDFlowOperator {
       KubernetesClient client,
       MeterRegistry registry,
       Consumer<ConfigurationServiceOverrider> overrides) {
+    return create(config, client, registry, overrides, HttpTrainerStatusSource.podNetwork());
+  }
+
+  /**
+   * Builds (does not start) an operator that asks running trainers for their progress through the
+   * given source (production: {@link HttpTrainerStatusSource#podNetwork()}, the pod IP and the
+   * trainer image's status port; a test harness points it at local processes).
+   */
+  public static KDFlowOperator create(
+      OperatorConfig config,
+      KubernetesClient client,
+      MeterRegistry registry,
+      Consumer<ConfigurationServiceOverrider> overrides,
+      TrainerStatusSource trainers) {
     Operator operator =
         new Operator(
             o -> {
@@ -71,7 +88,7 @@ public final class KDFlowOperator {
               }
               overrides.accept(o);
             });
-    KDExperimentReconciler reconciler = new KDExperimentReconciler(config);
+    KDExperimentReconciler reconciler = new KDExperimentReconciler(config, trainers, Instant::now);
     operator.register(
         reconciler,
         c -> {

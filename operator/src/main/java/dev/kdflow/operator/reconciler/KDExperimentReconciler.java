@@ -3,6 +3,7 @@ package dev.kdflow.operator.reconciler;
 import dev.kdflow.api.KDExperiment;
 import dev.kdflow.api.KDExperimentStatus;
 import dev.kdflow.api.KDExperimentStatus.Phase;
+import dev.kdflow.api.trainer.TrainerReport;
 import dev.kdflow.api.validation.KDExperimentValidator;
 import dev.kdflow.api.validation.ValidationProblem;
 import dev.kdflow.operator.OperatorConfig;
@@ -12,6 +13,8 @@ import dev.kdflow.operator.dependent.ExperimentConfigMapDependent;
 import dev.kdflow.operator.dependent.NewClaimRequested;
 import dev.kdflow.operator.dependent.TrainingJobDependent;
 import dev.kdflow.operator.status.StatusResolver;
+import dev.kdflow.operator.trainer.HttpTrainerStatusSource;
+import dev.kdflow.operator.trainer.TrainerStatusSource;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -67,19 +70,31 @@ public class KDExperimentReconciler implements Reconciler<KDExperiment> {
   private static final Duration STALE_JOB_RECHECK = Duration.ofSeconds(2);
 
   private final OperatorConfig config;
+  private final TrainerStatusSource trainers;
   private final Supplier<Instant> clock;
   private final String instance;
   private final AtomicLong reconciliations = new AtomicLong();
   private final Map<String, AtomicLong> reconciliationsByName = new ConcurrentHashMap<>();
 
-  /** A reconciler with the given configuration and the system clock. */
+  /**
+   * A reconciler with the given configuration, the system clock, and trainers asked over the pod
+   * network.
+   */
   public KDExperimentReconciler(OperatorConfig config) {
-    this(config, Instant::now);
+    this(config, HttpTrainerStatusSource.podNetwork(), Instant::now);
   }
 
-  /** A reconciler with the given configuration and clock. */
-  public KDExperimentReconciler(OperatorConfig config, Supplier<Instant> clock) {
+  /**
+   * A reconciler with the given configuration, trainer status source and clock.
+   *
+   * @param config the operator's configuration
+   * @param trainers asked for a running trainer's progress on every reconciliation while Running
+   * @param clock the time
+   */
+  public KDExperimentReconciler(
+      OperatorConfig config, TrainerStatusSource trainers, Supplier<Instant> clock) {
     this.config = config;
+    this.trainers = trainers;
     this.clock = clock;
     this.instance = Optional.ofNullable(System.getenv("HOSTNAME")).orElse("kdflow-operator");
   }
@@ -188,7 +203,13 @@ public class KDExperimentReconciler implements Reconciler<KDExperiment> {
             : context.getSecondaryResources(Pod.class).stream()
                 .filter(p -> ownedBy(p, job))
                 .toList();
-    KDExperimentStatus status = StatusResolver.resolve(kdx, job, pods, now);
+    // While the trainer runs, ask it how far it is (this reconciliation recurs every poll
+    // interval); once it ended, the resolver reads its termination message instead.
+    TrainerReport live =
+        job == null
+            ? null
+            : StatusResolver.trainerToPoll(pods).flatMap(trainers::fetch).orElse(null);
+    KDExperimentStatus status = StatusResolver.resolve(kdx, job, pods, live, now);
     announce(kdx, old, status, events);
 
     UpdateControl<KDExperiment> control =

@@ -73,7 +73,9 @@ public final class PodFailures {
                     c -> "DisruptionTarget".equals(c.getType()) && "True".equals(c.getStatus()));
     String termReason = term.map(ContainerStateTerminated::getReason).orElse(null);
     Integer exit = f.getExitCode();
-    String message = term.map(ContainerStateTerminated::getMessage).orElse(null);
+    // the trainer's termination message is its final report: the reason is what a user needs
+    String message =
+        term.map(ContainerStateTerminated::getMessage).map(PodFailures::readable).orElse(null);
     if (OOM_KILLED.equals(termReason)) {
       f.setReason(OOM_KILLED);
       message =
@@ -101,6 +103,11 @@ public final class PodFailures {
     }
     f.setMessage(truncate(message));
     return f;
+  }
+
+  /** A trainer report's failure reason; any other text as it is. */
+  private static String readable(String message) {
+    return TrainerReportMapper.parse(message).map(r -> r.getReason()).orElse(message);
   }
 
   private static String disruptionMessage(Pod pod) {

@@ -6,11 +6,13 @@ import dev.kdflow.api.KDExperiment;
 import dev.kdflow.api.KDExperimentStatus;
 import dev.kdflow.api.KDExperimentStatus.Phase;
 import dev.kdflow.api.ProgressStatus;
+import dev.kdflow.api.trainer.TrainerReport;
 import dev.kdflow.api.validation.ValidationProblem;
 import dev.kdflow.operator.dependent.ChildNames;
 import dev.kdflow.operator.dependent.ChildResources;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
+import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
@@ -53,6 +55,23 @@ public final class StatusResolver {
    * @param now the time, used only for transitions
    */
   public static KDExperimentStatus resolve(KDExperiment kdx, Job job, List<Pod> pods, Instant now) {
+    return resolve(kdx, job, pods, null, now);
+  }
+
+  /**
+   * The status of an experiment whose Job (possibly absent) and pods are as given, with what its
+   * trainer reports. The report of the current pod counts: a live one (from {@code GET /status} of
+   * the running trainer) while a pod is active, else the termination message of the pod that ended
+   * last, which holds the exact final figures.
+   *
+   * @param kdx the experiment, with its current status (may be null)
+   * @param job the Job of the current attempt, or null
+   * @param pods the pods of that Job
+   * @param live what the running trainer ({@link #trainerToPoll}) just reported, or null
+   * @param now the time, used only for transitions and reports without a time
+   */
+  public static KDExperimentStatus resolve(
+      KDExperiment kdx, Job job, List<Pod> pods, TrainerReport live, Instant now) {
     KDExperimentStatus old = kdx.getStatus() == null ? new KDExperimentStatus() : kdx.getStatus();
     KDExperimentStatus s = copy(old);
     s.setObservedGeneration(kdx.getMetadata().getGeneration());
@@ -77,6 +96,14 @@ public final class StatusResolver {
     }
     Observation o = observe(kdx, job, ordered, s);
     s.setPhase(o.phase());
+
+    TrainerReport report = live;
+    if (ordered.stream().noneMatch(StatusResolver::isActive)) {
+      report = lastEnded(ordered).flatMap(StatusResolver::finalReport).orElse(null);
+    }
+    if (report != null) {
+      TrainerReportMapper.apply(s, report, CheckpointLocations.of(kdx), now);
+    }
 
     Integer maxEpochs =
         kdx.getSpec().getTraining() == null ? null : kdx.getSpec().getTraining().getMaxEpochs();
@@ -159,6 +186,45 @@ public final class StatusResolver {
     return s;
   }
 
+  /** The active pod whose trainer runs and can be asked for its progress, if any. */
+  public static Optional<Pod> trainerToPoll(List<Pod> pods) {
+    return pods.stream()
+        .filter(StatusResolver::isActive)
+        .filter(
+            p ->
+                trainerStatus(p)
+                    .map(ContainerStatus::getState)
+                    .map(st -> st.getRunning() != null)
+                    .orElse(false))
+        .max(Comparator.comparing(StatusResolver::createdAt));
+  }
+
+  /** The trainer's final report in the pod's termination message, if it wrote one. */
+  static Optional<TrainerReport> finalReport(Pod pod) {
+    return PodFailures.trainerTermination(pod)
+        .map(ContainerStateTerminated::getMessage)
+        .flatMap(TrainerReportMapper::parse);
+  }
+
+  /** The pod whose trainer ended last (by the time it finished, then by creation). */
+  private static Optional<Pod> lastEnded(List<Pod> pods) {
+    return pods.stream()
+        .filter(p -> PodFailures.trainerTermination(p).isPresent())
+        .max(
+            Comparator.comparing(
+                    (Pod p) ->
+                        Objects.requireNonNullElse(
+                            PodFailures.trainerTermination(p).get().getFinishedAt(), ""))
+                .thenComparing(StatusResolver::createdAt));
+  }
+
+  /** Neither failed nor succeeded nor being deleted. */
+  private static boolean isActive(Pod p) {
+    return !PodFailures.isFailed(p)
+        && !isSucceeded(p)
+        && p.getMetadata().getDeletionTimestamp() == null;
+  }
+
   /** True when the experiment finished (succeeded or failed while running a Job). */
   public static boolean isFinished(KDExperimentStatus status) {
     return status != null
@@ -173,10 +239,19 @@ public final class StatusResolver {
       return new Observation(Phase.PENDING, "JobNotCreated", "creating the training Job");
     }
     Optional<JobCondition> complete = trueCondition(job, "Complete");
+    Optional<JobCondition> failed = trueCondition(job, "Failed");
+    boolean deadline =
+        failed.map(c -> PodFailures.DEADLINE_EXCEEDED.equals(c.getReason())).orElse(false);
+    if ((complete.isPresent() || (failed.isPresent() && !deadline))
+        && pods.stream().anyMatch(StatusResolver::isActive)) {
+      // The Job controller ends a Job only after its pods ended; this pod cache has not seen it
+      // yet. Wait for it: the pod's final state (termination message, exit code) is the result.
+      return new Observation(
+          Phase.RUNNING, "Finishing", "the Job has ended; waiting for its pod's final state");
+    }
     if (complete.isPresent()) {
       return new Observation(Phase.SUCCEEDED, "Succeeded", "training finished");
     }
-    Optional<JobCondition> failed = trueCondition(job, "Failed");
     if (failed.isPresent()) {
       String reason = failed.get().getReason();
       FailureStatus f = s.getLastFailure();

@@ -9,10 +9,12 @@ import static org.awaitility.Awaitility.await;
 import dev.kdflow.api.KDExperiment;
 import dev.kdflow.api.KDExperimentStatus;
 import dev.kdflow.api.KDExperimentStatus.Phase;
+import dev.kdflow.api.trainer.TrainerReport;
 import dev.kdflow.operator.KDFlowOperator;
 import dev.kdflow.operator.testing.Cluster;
 import dev.kdflow.operator.testing.Experiments;
 import dev.kdflow.operator.testing.MockCluster;
+import dev.kdflow.operator.testing.TrainerReports;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.OwnerReference;
@@ -20,10 +22,14 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
@@ -484,5 +490,65 @@ class KDExperimentReconcilerTest {
     assertThat(cluster.job("queued").getSpec().getSuspend())
         .as("the operator leaves Kueue's decision")
         .isFalse();
+  }
+
+  @Test
+  void aRunningTrainersReportsReachTheStatusAndAQuietTrainerCausesNoWrites() throws Exception {
+    operator.operator().stop();
+    AtomicReference<TrainerReport> report = new AtomicReference<>();
+    List<String> asked = new CopyOnWriteArrayList<>();
+    operator =
+        cluster.startOperator(
+            pod -> {
+              asked.add(pod.getMetadata().getName());
+              return Optional.ofNullable(report.get());
+            });
+    create("reported");
+    await().atMost(Duration.ofSeconds(20)).until(() -> cluster.job("reported") != null);
+    Job job = cluster.job("reported");
+    cluster.putPod(Cluster.initializing(job, "a"));
+    awaitStatus("reported", phase(Phase.INITIALIZING));
+    assertThat(asked).as("no trainer runs yet").isEmpty();
+
+    cluster.putPod(Cluster.running(job, "a"));
+    report.set(TrainerReports.running(2, 230, 0.71));
+    KDExperimentStatus s =
+        awaitStatus("reported", st -> st.getProgress() != null && st.getProgress().getEpoch() == 2);
+    assertThat(s.getProgress().getSummary()).isEqualTo("2/10");
+    assertThat(s.getProgress().getStep()).isEqualTo(230);
+    assertThat(s.getMetrics().getBest().getTop1()).isEqualTo(0.71);
+    assertThat(s.getCheckpoints().getBest().getPvcPath())
+        .isEqualTo("pvc://reported-checkpoints/reported/ckpt_best");
+    assertThat(asked).contains("reported-a");
+
+    // the trainer keeps answering the same: polls go on, writes do not
+    while (server.takeRequest(10, java.util.concurrent.TimeUnit.MILLISECONDS) != null) {
+      // drain
+    }
+    int polls = asked.size();
+    await().atMost(Duration.ofSeconds(20)).until(() -> asked.size() >= polls + 3);
+    io.fabric8.mockwebserver.http.RecordedRequest r;
+    List<String> writes = new java.util.ArrayList<>();
+    while ((r = server.takeRequest(10, java.util.concurrent.TimeUnit.MILLISECONDS)) != null) {
+      if (!"GET".equals(r.getMethod())) {
+        writes.add(r.getMethod() + " " + r.getPath());
+      }
+    }
+    assertThat(writes).as("writes while the trainer reported nothing new").isEmpty();
+
+    // news is written; the end comes from the termination message
+    report.set(TrainerReports.running(5, 520, 0.8));
+    awaitStatus("reported", st -> st.getProgress().getEpoch() == 5);
+    TrainerReport last = TrainerReports.running(10, 1000, 0.86);
+    last.setPhase(TrainerReport.Phase.SUCCEEDED);
+    report.set(null);
+    cluster.putPod(
+        Cluster.terminated(
+            cluster.job("reported"), "a", 0, "Completed", Serialization.asJson(last)));
+    cluster.putJob(withStatus(cluster.job("reported"), 0, 0, condition("Complete", null, null)));
+    s = awaitStatus("reported", phase(Phase.SUCCEEDED));
+    assertThat(s.getProgress().getStep()).isEqualTo(1000);
+    assertThat(s.getMetrics().getBest().getTop1()).isEqualTo(0.86);
+    assertThat(s.getCheckpoints().getLatest().getEpoch()).isEqualTo(10);
   }
 }

@@ -7,13 +7,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.kdflow.api.KDExperiment;
 import dev.kdflow.api.KDExperimentStatus;
 import dev.kdflow.api.KDExperimentStatus.Phase;
+import dev.kdflow.api.trainer.TrainerReport;
 import dev.kdflow.api.validation.ValidationProblem;
 import dev.kdflow.operator.dependent.ChildResources;
 import dev.kdflow.operator.testing.Cluster;
 import dev.kdflow.operator.testing.Experiments;
+import dev.kdflow.operator.testing.TrainerReports;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import java.time.Instant;
 import java.util.List;
 import java.util.function.Function;
@@ -360,5 +363,130 @@ class StatusResolverTest {
     assertThat(s.getCompletionTime()).isNull();
     assertThat(s.getObservedRestartNonce()).isEqualTo("again");
     assertThat(StatusResolver.isFinished(s)).isFalse();
+  }
+
+  static String json(TrainerReport r) {
+    return Serialization.asJson(r);
+  }
+
+  @Test
+  void aLiveReportFillsProgressMetricsAndCheckpointsWhileRunning() {
+    KDExperiment kdx = kdx();
+    Job j = withStatus(job(kdx), 1, 0);
+    List<Pod> pods = List.of(Cluster.running(j, "a"));
+    assertThat(StatusResolver.trainerToPoll(pods)).contains(pods.get(0));
+
+    KDExperimentStatus s =
+        StatusResolver.resolve(kdx, j, pods, TrainerReports.running(4, 420, 0.8), T0);
+    assertThat(s.getPhase()).isEqualTo(Phase.RUNNING);
+    assertThat(s.getProgress().getSummary()).isEqualTo("4/10");
+    assertThat(s.getProgress().getPercent()).isEqualTo(42.0);
+    assertThat(s.getMetrics().getBest().getTop1()).isEqualTo(0.8);
+    assertThat(s.getCheckpoints().getLatest().getPvcPath())
+        .isEqualTo("pvc://fmnist-checkpoints/fmnist/ckpt_latest");
+
+    // the same report again: an equal status, so no write
+    kdx.setStatus(s);
+    assertThat(StatusResolver.resolve(kdx, j, pods, TrainerReports.running(4, 420, 0.8), T1))
+        .isEqualTo(s);
+    // no answer from the trainer: what is known stays
+    assertThat(StatusResolver.resolve(kdx, j, pods, null, T1)).isEqualTo(s);
+  }
+
+  @Test
+  void theTerminationMessageGivesTheExactEndEvenWhenPollsWereMissed() {
+    KDExperiment kdx = kdx();
+    Job j = job(kdx);
+    Job running = withStatus(j, 1, 0);
+    kdx.setStatus(
+        StatusResolver.resolve(
+            kdx,
+            running,
+            List.of(Cluster.running(j, "a")),
+            TrainerReports.running(3, 300, 0.7),
+            T0));
+    TrainerReport last = TrainerReports.running(10, 1000, 0.88);
+    last.setPhase(TrainerReport.Phase.SUCCEEDED);
+    last.setExitCode(0);
+    KDExperimentStatus s =
+        StatusResolver.resolve(
+            kdx,
+            withStatus(j, 0, 0, condition("Complete", null, null)),
+            List.of(Cluster.terminated(j, "a", 0, "Completed", json(last))),
+            null,
+            T1);
+    assertThat(s.getPhase()).isEqualTo(Phase.SUCCEEDED);
+    assertThat(s.getProgress().getSummary()).isEqualTo("10/10");
+    assertThat(s.getProgress().getStep()).isEqualTo(1000);
+    assertThat(s.getProgress().getEtaSeconds()).isNull();
+    assertThat(s.getMetrics().getLatest().getTop1()).isEqualTo(0.88);
+    assertThat(s.getMetrics().getBest().getEpoch()).isEqualTo(10);
+    assertThat(s.getCheckpoints().getBest().getEpoch()).isEqualTo(10);
+  }
+
+  @Test
+  void aFailedTrainersReasonIsTheFailureMessage() {
+    KDExperiment kdx = kdx();
+    Job j = job(kdx);
+    TrainerReport failed = new TrainerReport();
+    failed.setPhase(TrainerReport.Phase.FAILED);
+    failed.setReason("spec.dataset.path: /nope: no such directory");
+    failed.setExitCode(2);
+    KDExperimentStatus s =
+        StatusResolver.resolve(
+            kdx,
+            withStatus(j, 0, 1, condition("Failed", "PodFailurePolicy", "exit code 2")),
+            List.of(Cluster.terminated(j, "a", 2, "Error", json(failed))),
+            T0);
+    assertThat(s.getPhase()).isEqualTo(Phase.FAILED);
+    assertThat(s.getLastFailure().getReason()).isEqualTo("InvalidInput");
+    assertThat(s.getLastFailure().getMessage())
+        .isEqualTo("spec.dataset.path: /nope: no such directory");
+    assertThat(s.condition("Stalled").get().getMessage())
+        .isEqualTo("InvalidInput (exit code 2): spec.dataset.path: /nope: no such directory");
+  }
+
+  @Test
+  void aFinishedJobWaitsForItsPodsFinalStateInTheCache() {
+    KDExperiment kdx = kdx();
+    Job j = job(kdx);
+    KDExperimentStatus s =
+        StatusResolver.resolve(
+            kdx,
+            withStatus(j, 0, 0, condition("Complete", null, null)),
+            List.of(Cluster.running(j, "a")),
+            T0);
+    assertThat(s.getPhase()).isEqualTo(Phase.RUNNING);
+    assertThat(s.condition("Ready").get().getReason()).isEqualTo("Finishing");
+    assertThat(StatusResolver.isFinished(s)).isFalse();
+  }
+
+  @Test
+  void afterARetryTheNewPodsReportCountsNotTheFailedOnes() {
+    KDExperiment kdx = kdx();
+    Job j = job(kdx);
+    TrainerReport killed = TrainerReports.running(2, 250, 0.7);
+    Pod failed = Cluster.terminated(j, "a", 137, "Error", json(killed));
+    Pod retry = Cluster.running(j, "bb");
+    TrainerReport resumed = TrainerReports.running(3, 310, 0.75);
+    resumed.setResumedFromEpoch(2);
+
+    // between the pods: the failed pod's last word
+    KDExperimentStatus between =
+        StatusResolver.resolve(kdx, withStatus(j, 0, 1), List.of(failed), null, T0);
+    assertThat(between.getPhase()).isEqualTo(Phase.PENDING);
+    assertThat(between.getProgress().getEpoch()).isEqualTo(2);
+    kdx.setStatus(between);
+
+    assertThat(StatusResolver.trainerToPoll(List.of(failed, retry))).contains(retry);
+    KDExperimentStatus s =
+        StatusResolver.resolve(kdx, withStatus(j, 1, 1), List.of(failed, retry), resumed, T1);
+    assertThat(s.getProgress().getEpoch()).isEqualTo(3);
+    assertThat(s.getAttempt().getRestarts()).isEqualTo(1);
+    assertThat(s.getAttempt().getResumedFrom()).isEqualTo(2);
+    kdx.setStatus(s);
+    assertThat(StatusResolver.resolve(kdx, withStatus(j, 1, 1), List.of(failed, retry), null, T1))
+        .as("the failed pod's older report does not come back")
+        .isEqualTo(s);
   }
 }

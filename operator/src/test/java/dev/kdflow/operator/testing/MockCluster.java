@@ -4,6 +4,8 @@ import dev.kdflow.api.KDExperiment;
 import dev.kdflow.operator.KDFlowOperator;
 import dev.kdflow.operator.OperatorConfig;
 import dev.kdflow.operator.crd.GeneratedCrd;
+import dev.kdflow.operator.trainer.HttpTrainerStatusSource;
+import dev.kdflow.operator.trainer.TrainerStatusSource;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.KubernetesResourceList;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
@@ -39,8 +41,16 @@ public final class MockCluster {
     }
   }
 
-  /** A started operator with a short poll interval, without server-side apply. */
+  /**
+   * A started operator with a short poll interval, without server-side apply; its trainers are
+   * asked over the pod network (mock pods have no IP: nothing answers).
+   */
   public KDFlowOperator startOperator() {
+    return startOperator(HttpTrainerStatusSource.podNetwork());
+  }
+
+  /** A started operator that asks the given source for running trainers' progress. */
+  public KDFlowOperator startOperator(TrainerStatusSource trainers) {
     OperatorConfig config =
         new OperatorConfig(
             Set.of(), "kdflow/kdflow-trainer:test", Duration.ofMillis(300), false, null, 0);
@@ -49,7 +59,8 @@ public final class MockCluster {
             config,
             client,
             new SimpleMeterRegistry(),
-            KDFlowOperator.withoutServerSideApply().andThen(o -> o.withCloseClientOnStop(false)));
+            KDFlowOperator.withoutServerSideApply().andThen(o -> o.withCloseClientOnStop(false)),
+            trainers);
     kdflow.start();
     return kdflow;
   }
