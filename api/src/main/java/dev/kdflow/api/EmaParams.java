@@ -31,11 +31,14 @@ public class EmaParams {
   private Double decay = 0.9999;
 
   @Size(max = 32)
-  @JsonPropertyDescription("Decay ramp: threshold (default), exp or constant.")
+  @JsonPropertyDescription(
+      "Decay ramp over the update count n: threshold (default) min(decay, (1+n)/(10+n)), exp"
+          + " decay*(1-exp(-beta*n/totalSteps)) (SuperGradients' ExpDecay), or constant.")
   private DecayType decayType = DecayType.THRESHOLD;
 
   @Min(value = 0, inclusive = false)
   @JsonPropertyDescription(
-      "Ramp length of the exp decay type, in steps/1000 units as in SuperGradients. Default 15.")
+      "Steepness of the exp decay ramp: decay*(1-exp(-beta*n/totalSteps)), n the update count, as"
+          + " in SuperGradients. Default 15.")
   private Double beta = 15.0;
 }

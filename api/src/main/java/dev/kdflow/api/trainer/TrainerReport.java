@@ -91,6 +91,13 @@ public class TrainerReport {
     private String metric;
     private Double value;
     private Integer epoch;
+
+    /** The best epoch's validation figures (student top-1/top-5, teacher when measured). */
+    private Double top1;
+
+    private Double top5;
+    private Double teacherTop1;
+    private Double teacherTop5;
   }
 
   /** Checkpoint locations as paths inside the trainer's file system. */

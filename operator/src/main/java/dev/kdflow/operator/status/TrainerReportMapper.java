@@ -144,6 +144,12 @@ public final class TrainerReportMapper {
         v.setTop5(same.getTop5());
         v.setTeacherTop1(same.getTeacherTop1());
       }
+      if (b.getTop1() != null || b.getTop5() != null) {
+        // The trainer sends the best epoch's own validation figures: exact, whatever was polled.
+        v.setTop1(b.getTop1());
+        v.setTop5(b.getTop5());
+        v.setTeacherTop1(b.getTeacherTop1());
+      }
       if (isTop5(b.getMetric())) {
         v.setTop5(b.getValue());
       } else {

@@ -25,6 +25,25 @@ class TrainerReportMapperTest {
   }
 
   @Test
+  void theBestEpochsOwnFiguresWinEvenWhenNoPollSawThatEpoch() {
+    TrainerReport r = TrainerReports.running(7, 700, 0.80);
+    r.getBest().setEpoch(4);
+    r.getBest().setValue(0.83);
+    r.getBest().setTop1(0.83);
+    r.getBest().setTop5(0.985);
+    r.getBest().setTeacherTop1(0.90);
+    KDExperimentStatus s = new KDExperimentStatus();
+
+    TrainerReportMapper.apply(s, r, ON_CLAIM, NOW);
+
+    var best = s.getMetrics().getBest();
+    assertThat(best.getEpoch()).isEqualTo(4);
+    assertThat(best.getTop1()).isEqualTo(0.83);
+    assertThat(best.getTop5()).isEqualTo(0.985);
+    assertThat(best.getTeacherTop1()).isEqualTo(0.90);
+  }
+
+  @Test
   void mapsProgressMetricsCheckpointsAndResumePoint() {
     TrainerReport r = TrainerReports.running(3, 350, 0.81);
     r.setResumedFromEpoch(2);

@@ -18,6 +18,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * Keeps the {@link TrainerReport} of one experiment up to date from the trainer's events: what
@@ -95,6 +96,11 @@ public final class TrainerReportTracker implements TrainingListener {
           b.setEpoch(info.epoch());
           report.setBest(b);
         }
+        if (report.getBest() != null
+            && info.valid() != null
+            && Objects.equals(report.getBest().getEpoch(), info.epoch())) {
+          withFigures(report.getBest(), info.valid());
+        }
         found = true;
       }
     } catch (IOException e) {
@@ -161,7 +167,17 @@ public final class TrainerReportTracker implements TrainingListener {
       latest.setValidatedEpoch(e.epoch());
     }
     if (e.best() != null) {
-      report.setBest(bestOf(e.best()));
+      TrainerReport.Best best = bestOf(e.best());
+      TrainerReport.Best previous = report.getBest();
+      if (e.valid() != null && e.best().epoch() == e.epoch()) {
+        withFigures(best, e.valid());
+      } else if (previous != null && Objects.equals(previous.getEpoch(), best.getEpoch())) {
+        best.setTop1(previous.getTop1());
+        best.setTop5(previous.getTop5());
+        best.setTeacherTop1(previous.getTeacherTop1());
+        best.setTeacherTop5(previous.getTeacherTop5());
+      }
+      report.setBest(best);
     }
     recordCheckpoints(e);
     lastEpochSeconds = e.epochSeconds();
@@ -289,6 +305,13 @@ public final class TrainerReportTracker implements TrainingListener {
     m.setTeacherTop5(v.teacherTop5());
     m.setValidatedEpoch(epoch);
     return m;
+  }
+
+  private static void withFigures(TrainerReport.Best best, EpochRecord.ValidMetrics v) {
+    best.setTop1(v.top1());
+    best.setTop5(v.top5());
+    best.setTeacherTop1(v.teacherTop1());
+    best.setTeacherTop5(v.teacherTop5());
   }
 
   private static TrainerReport.Best bestOf(EpochRecord.Best b) {

@@ -81,6 +81,8 @@ class TrainerReportTrackerTest {
     assertThat(afterEpoch.getLatest().getTeacherTop1()).isEqualTo(0.91);
     assertThat(afterEpoch.getLatest().getValidatedEpoch()).isEqualTo(2);
     assertThat(afterEpoch.getBest().getValue()).isEqualTo(0.8);
+    assertThat(afterEpoch.getBest().getTop5()).isEqualTo(0.99);
+    assertThat(afterEpoch.getBest().getTeacherTop1()).isEqualTo(0.91);
     assertThat(afterEpoch.getCheckpoints().getBest().getPath()).isEqualTo("/ckpt/kd/ckpt_best");
     assertThat(afterEpoch.getCheckpoints().getBest().getValue()).isEqualTo(0.8);
     assertThat(afterEpoch.getCheckpoints().getLatest().getEpoch()).isEqualTo(2);
