@@ -51,9 +51,16 @@ public final class MockCluster {
 
   /** A started operator that asks the given source for running trainers' progress. */
   public KDFlowOperator startOperator(TrainerStatusSource trainers) {
+    return startOperator(trainers, Duration.ofMillis(300));
+  }
+
+  /**
+   * A started operator that asks the given source for running trainers' progress every {@code
+   * pollInterval} (the production default is 15 s; tests shorten it to stay fast).
+   */
+  public KDFlowOperator startOperator(TrainerStatusSource trainers, Duration pollInterval) {
     OperatorConfig config =
-        new OperatorConfig(
-            Set.of(), "kdflow/kdflow-trainer:test", Duration.ofMillis(300), false, null, 0);
+        new OperatorConfig(Set.of(), "kdflow/kdflow-trainer:test", pollInterval, false, null, 0);
     KDFlowOperator kdflow =
         KDFlowOperator.create(
             config,
