@@ -18,6 +18,13 @@ public class KDSpec {
           + " SuperGradients defaults to false).")
   private Boolean runTeacherOnEval = true;
 
+  @JsonPropertyDescription(
+      "Compute the frozen teacher's outputs once per split and reuse them in every epoch when the"
+          + " data is not augmented (default true; up to 2 GiB of outputs, else the teacher runs in"
+          + " every step). Results equal the uncached run's up to float rounding; false runs the"
+          + " teacher in every step.")
+  private Boolean cacheTeacherOutputs = true;
+
   @JsonPropertyDescription("The distillation loss.")
   private LossSpec loss = new LossSpec();
 }

@@ -94,6 +94,11 @@ public final class ExperimentRunner {
     }
   }
 
+  /** The trainer of the last {@link #run()}; null before. */
+  Trainer trainer() {
+    return trainer;
+  }
+
   /** {@code <rootDir>/<experimentName>}. */
   public Path experimentDir() {
     String root = spec.getCheckpoints() == null ? null : spec.getCheckpoints().getRootDir();
@@ -303,7 +308,10 @@ public final class ExperimentRunner {
       Trainer t;
       if (teacher != null) {
         KDTrainer kdTrainer = new KDTrainer(experimentName, root);
-        kdTrainer.setKDSpec(kd).setKDLoss(KDLogitsLoss.from(lossSpec));
+        kdTrainer
+            .setKDSpec(kd)
+            .setKDLoss(KDLogitsLoss.from(lossSpec))
+            .setCacheTeacherOutputs(!Boolean.FALSE.equals(kd.getCacheTeacherOutputs()));
         t = kdTrainer;
       } else {
         t = new Trainer(experimentName, root);

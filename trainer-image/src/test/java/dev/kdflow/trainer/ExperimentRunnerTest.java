@@ -9,6 +9,7 @@ import dev.kdflow.api.CheckpointParams;
 import dev.kdflow.api.KDExperimentSpec;
 import dev.kdflow.api.ModelSpec;
 import dev.kdflow.api.TeacherSpec;
+import dev.kdflow.trainer.kd.KDTrainer;
 import dev.kdflow.trainer.training.EndRecord;
 import dev.kdflow.trainer.training.TrainingResult;
 import java.io.IOException;
@@ -72,6 +73,13 @@ class ExperimentRunnerTest {
     kd.setTeacher(t);
     TrainingResult student = new ExperimentRunner(kd, "student").run();
     assertThat(student.lastValid().teacherTop1()).isEqualTo(teacher.lastValid().top1());
+
+    // kd.cacheTeacherOutputs=false: the teacher runs in every step; the same teacher figures
+    kd.getKd().setCacheTeacherOutputs(false);
+    ExperimentRunner uncached = new ExperimentRunner(kd, "student-uncached");
+    TrainingResult direct = uncached.run();
+    assertThat(((KDTrainer) uncached.trainer()).isCacheTeacherOutputs()).isFalse();
+    assertThat(direct.lastValid().teacherTop1()).isEqualTo(student.lastValid().teacherTop1());
 
     List<JsonNode> records = lines(tmp.resolve("student").resolve(ExperimentRunner.METRICS_FILE));
     assertThat(records.get(0).get("type").asText()).isEqualTo("start");

@@ -69,6 +69,11 @@ public class KDTrainer extends Trainer {
     return this;
   }
 
+  /** Whether teacher outputs are cached (see {@link #setCacheTeacherOutputs}). */
+  public boolean isCacheTeacherOutputs() {
+    return cacheTeacherOutputs;
+  }
+
   /**
    * KD module settings used by {@link #train(Block, Block, TrainingSpec, ImageBatches,
    * ImageBatches)}.
