@@ -1,12 +1,16 @@
 package dev.kdflow.trainer.kd;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import dev.kdflow.trainer.checkpoint.Weights;
 import java.util.Objects;
 
 /**
@@ -19,10 +23,21 @@ import java.util.Objects;
  * pair it with a custom {@link dev.kdflow.trainer.loss.KDLoss}.
  */
 public class KDModule extends AbstractBlock {
+  /**
+   * System property that turns {@linkplain #setFoldTeacherBatchNorm BatchNorm folding} off for
+   * every module when set to {@code false}.
+   */
+  public static final String FOLD_PROPERTY = "kdflow.teacher.foldBatchNorm";
+
   private final Block student;
   private final Block teacher;
   private final Block teacherInputAdapter;
   private final boolean runTeacherOnEval;
+  private boolean foldTeacherBatchNorm =
+      !"false".equalsIgnoreCase(System.getProperty(FOLD_PROPERTY));
+  private FoldedTeacher folded;
+  private boolean foldTried;
+  private NDManager foldedManager;
 
   /**
    * @param student the trained network (initialised)
@@ -62,6 +77,69 @@ public class KDModule extends AbstractBlock {
   }
 
   /**
+   * Whether the teacher's forward pass folds each BatchNorm into the convolution before it (default
+   * true unless the system property {@value #FOLD_PROPERTY} is {@code false}). The teacher is
+   * frozen and always in inference mode, so its BatchNorms are fixed per-channel affine maps:
+   * folding them saves a pass over each activation and gives the same logits up to float rounding.
+   * The teacher block itself is left unchanged; the folded weights are taken from it at the first
+   * teacher pass.
+   */
+  public KDModule setFoldTeacherBatchNorm(boolean fold) {
+    if (fold != foldTeacherBatchNorm) {
+      foldTeacherBatchNorm = fold;
+      releaseFolded();
+    }
+    return this;
+  }
+
+  public boolean isFoldTeacherBatchNorm() {
+    return foldTeacherBatchNorm;
+  }
+
+  /** BatchNorms folded into convolutions by the teacher's last pass; 0 when none or off. */
+  public int foldedBatchNorms() {
+    return folded == null ? 0 : folded.foldedCount();
+  }
+
+  /**
+   * Drops the folded teacher weights, e.g. after the teacher's weights were replaced; the next
+   * teacher pass folds them again.
+   */
+  public synchronized void releaseFolded() {
+    folded = null;
+    foldTried = false;
+    if (foldedManager != null) {
+      foldedManager.close();
+      foldedManager = null;
+    }
+  }
+
+  private synchronized FoldedTeacher folded(ParameterStore parameterStore) {
+    if (!foldTried) {
+      foldTried = true;
+      NDArray first = firstArray(teacher);
+      if (first != null) {
+        foldedManager = first.getManager().newSubManager();
+        folded = FoldedTeacher.of(teacher, parameterStore, foldedManager);
+        if (folded == null) {
+          foldedManager.close();
+          foldedManager = null;
+        }
+      }
+    }
+    return folded;
+  }
+
+  private static NDArray firstArray(Block block) {
+    for (Parameter p : Weights.parameters(block).values()) {
+      if (p.isInitialized()) {
+        return p.getArray();
+      }
+    }
+    return null;
+  }
+
+  /**
    * Runs student and teacher on one batch.
    *
    * @param parameterStore the parameter store of the step
@@ -85,7 +163,10 @@ public class KDModule extends AbstractBlock {
           teacherInputAdapter == null
               ? inputs
               : teacherInputAdapter.forward(parameterStore, inputs, false);
-      return teacher.forward(parameterStore, teacherInputs, false);
+      FoldedTeacher f = foldTeacherBatchNorm ? folded(parameterStore) : null;
+      return f != null
+          ? f.forward(teacherInputs)
+          : teacher.forward(parameterStore, teacherInputs, false);
     } finally {
       JniUtils.setGradMode(gradMode);
     }

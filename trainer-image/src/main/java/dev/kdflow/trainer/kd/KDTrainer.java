@@ -28,6 +28,7 @@ public class KDTrainer extends Trainer {
   private KDLoss kdLoss = KDLogitsLoss.from(new LossSpec());
   private KDSpec kdSpec = new KDSpec();
   private boolean cacheTeacherOutputs = true;
+  private Boolean foldTeacherBatchNorm;
   private final long teacherCacheMaxBytes = 2L << 30;
 
   /**
@@ -75,6 +76,16 @@ public class KDTrainer extends Trainer {
   }
 
   /**
+   * Whether the KD module built by {@link #train(Block, Block, TrainingSpec, ImageBatches,
+   * ImageBatches)} folds the teacher's BatchNorms into its convolutions (see {@link
+   * KDModule#setFoldTeacherBatchNorm}); null keeps the module's default.
+   */
+  public KDTrainer setFoldTeacherBatchNorm(Boolean fold) {
+    this.foldTeacherBatchNorm = fold;
+    return this;
+  }
+
+  /**
    * KD module settings used by {@link #train(Block, Block, TrainingSpec, ImageBatches,
    * ImageBatches)}.
    */
@@ -103,6 +114,9 @@ public class KDTrainer extends Trainer {
     KDModule module =
         new KDModule(
             student, teacher, adapter, !Boolean.FALSE.equals(kdSpec.getRunTeacherOnEval()));
+    if (foldTeacherBatchNorm != null) {
+      module.setFoldTeacherBatchNorm(foldTeacherBatchNorm);
+    }
     return train(module, trainingParams, trainLoader, validLoader);
   }
 
@@ -136,6 +150,8 @@ public class KDTrainer extends Trainer {
 
           @Override
           public void prepare(ParameterStore ps, ImageBatches train, ImageBatches valid) {
+            // a resume may have loaded the teacher's weights after an earlier run folded them
+            kdModule.releaseFolded();
             if (!cacheable) {
               return;
             }
