@@ -68,8 +68,11 @@ public record OperatorConfig(
         port);
   }
 
-  /** Parses an ISO-8601 duration (PT30S) or a number of seconds, optionally suffixed s/m/h. */
-  static Duration parseDuration(String key, String value) {
+  /**
+   * Parses a positive ISO-8601 duration (PT30S) or a number of seconds, optionally suffixed
+   * ms/s/m/h; {@code key} names the setting in the error.
+   */
+  public static Duration parseDuration(String key, String value) {
     String v = value.trim();
     try {
       Duration d;

@@ -8,6 +8,7 @@ import dev.kdflow.api.KDExperiment;
 import dev.kdflow.api.KDExperimentStatus;
 import dev.kdflow.api.trainer.TrainerReport;
 import dev.kdflow.operator.KDFlowOperator;
+import dev.kdflow.operator.OperatorConfig;
 import dev.kdflow.operator.testing.Cluster;
 import dev.kdflow.operator.testing.Experiments;
 import dev.kdflow.operator.testing.MockCluster;
@@ -45,6 +46,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
+import org.awaitility.Awaitility;
 
 /**
  * Scale and idle cost of the operator. For each N it starts the production wiring ({@link
@@ -260,11 +262,11 @@ public final class OperatorScaleBenchmark {
       switch (a) {
         case "--n" ->
             sizes = Arrays.stream(v.split(",")).map(String::trim).map(Integer::parseInt).toList();
-        case "--idle-window" -> idleWindow = duration(a, v);
-        case "--change-window" -> changeWindow = duration(a, v);
-        case "--poll" -> poll = duration(a, v);
+        case "--idle-window" -> idleWindow = OperatorConfig.parseDuration(a, v);
+        case "--change-window" -> changeWindow = OperatorConfig.parseDuration(a, v);
+        case "--poll" -> poll = OperatorConfig.parseDuration(a, v);
         case "--rate" -> rate = Double.parseDouble(v);
-        case "--timeout" -> timeout = duration(a, v);
+        case "--timeout" -> timeout = OperatorConfig.parseDuration(a, v);
         case "--out" -> out = Path.of(v);
         default -> throw new IllegalArgumentException("unknown option " + a);
       }
@@ -593,15 +595,11 @@ public final class OperatorScaleBenchmark {
     }
   }
 
-  private static void waitUntil(BooleanSupplier done, Duration timeout, String what)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!done.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("timed out after " + timeout + " waiting for " + what);
-      }
-      Thread.sleep(20);
-    }
+  private static void waitUntil(BooleanSupplier done, Duration timeout, String what) {
+    Awaitility.await(what)
+        .atMost(timeout)
+        .pollInterval(Duration.ofMillis(20))
+        .until(done::getAsBoolean);
   }
 
   /**
@@ -781,29 +779,6 @@ public final class OperatorScaleBenchmark {
 
   private static double seconds(Duration d) {
     return d.toMillis() / 1000.0;
-  }
-
-  static Duration duration(String key, String v) {
-    String s = v.trim();
-    try {
-      if (s.endsWith("ms")) {
-        return Duration.ofMillis(Long.parseLong(s.substring(0, s.length() - 2)));
-      }
-      char unit = s.charAt(s.length() - 1);
-      double x =
-          Character.isDigit(unit)
-              ? Double.parseDouble(s)
-              : Double.parseDouble(s.substring(0, s.length() - 1));
-      double factor =
-          switch (unit) {
-            case 'h' -> 3600;
-            case 'm' -> 60;
-            default -> 1;
-          };
-      return Duration.ofMillis(Math.round(x * factor * 1000));
-    } catch (RuntimeException e) {
-      throw new IllegalArgumentException(key + ": a duration such as 30s, 5m or 500ms, got " + v);
-    }
   }
 
   /** The results as a Markdown table: one row per measure, one column per N. */

@@ -18,7 +18,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -142,13 +141,20 @@ public final class FashionMnistAccuracyBenchmark {
   }
 
   static Settings parse(String[] args) {
-    Map<String, String> o = new LinkedHashMap<>();
-    for (int i = 0; i < args.length; i++) {
-      if (!args[i].startsWith("--") || i + 1 >= args.length) {
-        throw new IllegalArgumentException("expected --option value, got " + args[i]);
-      }
-      o.put(args[i].substring(2), args[++i]);
-    }
+    Map<String, String> o =
+        BenchOptions.parse(
+            args,
+            0,
+            List.of(
+                "out",
+                "seeds",
+                "teacher-epochs",
+                "student-epochs",
+                "temperature",
+                "alpha",
+                "train-limit",
+                "valid-limit",
+                "data"));
     List<Long> seeds = new ArrayList<>();
     for (String v : o.getOrDefault("seeds", "1,2,3").split(",")) {
       seeds.add(Long.parseLong(v.trim()));

@@ -31,7 +31,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -123,18 +122,9 @@ public final class KDStepBenchmark {
     if (args.length == 0) {
       throw new IllegalArgumentException("usage: KDStepBenchmark full|teacher|student [options]");
     }
-    Map<String, String> o = new LinkedHashMap<>();
-    for (int i = 1; i < args.length; i++) {
-      if (!args[i].startsWith("--") || i + 1 >= args.length) {
-        throw new IllegalArgumentException("expected --option value, got " + args[i]);
-      }
-      o.put(args[i].substring(2), args[++i]);
-    }
-    for (String k : o.keySet()) {
-      if (!List.of("threads", "steps", "warmup", "reps", "train-limit", "data").contains(k)) {
-        throw new IllegalArgumentException("unknown option --" + k);
-      }
-    }
+    Map<String, String> o =
+        BenchOptions.parse(
+            args, 1, List.of("threads", "steps", "warmup", "reps", "train-limit", "data"));
     return new Settings(
         args[0],
         Integer.parseInt(o.getOrDefault("threads", "2")),
@@ -154,7 +144,7 @@ public final class KDStepBenchmark {
    */
   public static ObjectNode run(Settings s, ImageData train) {
     int batch = s.batch();
-    Engine.getEngine("PyTorch"); // loads the native library
+    Engine engine = Engine.getEngine("PyTorch"); // loads the native library
     JniUtils.setNumThreads(s.threads());
     int whole = train.size() / batch * batch;
     if (whole == 0) {
@@ -165,14 +155,15 @@ public final class KDStepBenchmark {
     double[] msPerStep;
     try (NDManager manager = NDManager.newBaseManager()) {
       Shape input = new Shape(1, 1, data.height(), data.width());
-      Engine.getEngine("PyTorch").setRandomSeed(0);
+      engine.setRandomSeed(0);
       Block teacher = Models.build("resnet_small", Map.of(), manager, input);
       Block student = Models.build("mlp", Map.of("hiddenSizes", List.of(800, 800)), manager, input);
       msPerStep =
           switch (s.mode()) {
             case "teacher" -> timeTeacher(s, new KDModule(student, teacher), data, norm, manager);
-            case "student" -> timeTraining(s, student, cacheFiller(manager, input), true, data);
-            default -> timeTraining(s, student, teacher, false, data);
+            case "student" ->
+                timeTraining(s, student, cacheFiller(manager, input), true, data, norm);
+            default -> timeTraining(s, student, teacher, false, data, norm);
           };
     }
     double[] sorted = msPerStep.clone();
@@ -194,11 +185,13 @@ public final class KDStepBenchmark {
 
   /** The trainer's KD loop; the step events give each repetition's time. */
   private static double[] timeTraining(
-      Settings s, Block student, Block teacher, boolean cached, ImageData data) {
-    int batch = s.batch();
-    ImageBatches batches =
-        ImageBatches.sequential(
-            data, new Normalization(new float[] {MEAN}, new float[] {STD}), batch);
+      Settings s,
+      Block student,
+      Block teacher,
+      boolean cached,
+      ImageData data,
+      Normalization norm) {
+    ImageBatches batches = ImageBatches.sequential(data, norm, s.batch());
     int total = s.reps() * (s.warmup() + s.steps());
     TrainingSpec spec = new TrainingSpec();
     spec.setMaxEpochs((total + batches.numBatches() - 1) / batches.numBatches());

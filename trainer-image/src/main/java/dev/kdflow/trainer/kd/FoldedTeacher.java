@@ -71,7 +71,7 @@ final class FoldedTeacher {
 
   private static Function<NDList, NDList> compile(
       Block block, ParameterStore ps, NDManager manager, int[] count) {
-    if (block instanceof SequentialBlock && block.getClass() == SequentialBlock.class) {
+    if (block.getClass() == SequentialBlock.class) {
       List<Block> children = new ArrayList<>(block.getChildren().values());
       List<Function<NDList, NDList>> steps = new ArrayList<>();
       for (int i = 0; i < children.size(); i++) {
