@@ -2,7 +2,6 @@ package dev.kdflow.trainer.loss;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.types.DataType;
 import dev.kdflow.api.LossSpec;
 import dev.kdflow.trainer.kd.KDOutput;
 
@@ -53,18 +52,17 @@ public final class KDLogitsLoss implements KDLoss {
 
   /** {@code T²·KL(softmax(t/T) ‖ softmax(s/T))} with batchmean reduction, a scalar. */
   public NDArray distillation(NDArray studentLogits, NDArray teacherLogits) {
-    // float64 inside: at high T the T² factor magnifies float32 rounding of the small KL value
-    NDArray s = studentLogits.toType(DataType.FLOAT64, false);
-    NDArray t = teacherLogits.toType(DataType.FLOAT64, false);
-    NDArray studentLogProbs = s.div(temperature).logSoftmax(1);
-    NDArray teacherLogProbs = t.div(temperature).logSoftmax(1);
+    // In the logits' own type: DJL's toType() returns an array outside the autograd graph, so a
+    // float64 detour would leave the student without any gradient from this term.
+    NDArray studentLogProbs = studentLogits.div(temperature).logSoftmax(1);
+    NDArray teacherLogProbs = teacherLogits.div(temperature).logSoftmax(1);
     NDArray kl =
         teacherLogProbs
             .exp()
             .mul(teacherLogProbs.sub(studentLogProbs))
             .sum()
-            .div((double) s.getShape().get(0));
-    return kl.mul(temperature * temperature).toType(studentLogits.getDataType(), false);
+            .div((float) studentLogits.getShape().get(0));
+    return kl.mul((float) (temperature * temperature));
   }
 
   @Override
