@@ -16,9 +16,6 @@ fi
 mvn -o -q -pl trainer-image -am compile dependency:build-classpath \
   -Dmdep.outputFile=target/classpath.txt >/dev/null
 cp="api/target/classes:trainer-image/target/classes:$(cat trainer-image/target/classpath.txt)"
-# oneDNN's AVX-512 convolution kernels give non-deterministic results (then NaN) with 2+ threads
-# on AMD EPYC machines; the AVX2 kernels do not.
-export ONEDNN_MAX_CPU_ISA="${ONEDNN_MAX_CPU_ISA:-AVX2}"
 for lib in /usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4; do
   [[ -e "$lib" ]] && export LD_PRELOAD="$lib"
 done

@@ -277,7 +277,6 @@ public final class ExperimentRunner {
     LossSpec lossSpec = kd.getLoss() == null ? new LossSpec() : kd.getLoss();
 
     Device device = device();
-    warnAboutOneDnn(device);
     try (NDManager manager = NDManager.newBaseManager(device);
         TeacherHolder teacherHolder = new TeacherHolder()) {
       Engine.getEngine("PyTorch").setRandomSeed((int) (seed & 0x7fffffff));
@@ -429,17 +428,6 @@ public final class ExperimentRunner {
       return Device.fromName(wanted);
     }
     return Engine.getEngine("PyTorch").defaultDevice();
-  }
-
-  private static void warnAboutOneDnn(Device device) {
-    if (device.isGpu() || System.getenv("ONEDNN_MAX_CPU_ISA") != null) {
-      return;
-    }
-    org.slf4j.LoggerFactory.getLogger(ExperimentRunner.class)
-        .warn(
-            "ONEDNN_MAX_CPU_ISA is not set: on AMD EPYC machines oneDNN's AVX-512 convolutions"
-                + " with 2+ threads give non-deterministic results and NaN; export"
-                + " ONEDNN_MAX_CPU_ISA=AVX2 before starting the JVM");
   }
 
   private static ImageData load(DatasetSpec d, boolean train) {
