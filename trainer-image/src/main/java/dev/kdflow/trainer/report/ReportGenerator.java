@@ -24,7 +24,7 @@ import java.util.function.Function;
 /**
  * Turns an experiment's {@code metrics.jsonl} into a report in {@code <experimentDir>/report/}: a
  * loss chart, an accuracy chart and a one-page HTML summary with both charts embedded. Charts are
- * drawn with Java2D in headless mode; every file is written to a temporary file first and renamed
+ * drawn by JFreeChart in headless mode; every file is written to a temporary file first and renamed
  * into place, so a reader never sees half a report file.
  */
 public final class ReportGenerator {
