@@ -5,6 +5,8 @@ package dev.kdflow.trainer;
  * checkpoint, ...); found before any training. The CLI exits with 2 and never retries.
  */
 public class InvalidExperimentException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
   private final String fieldPath;
 
   /**

@@ -128,7 +128,7 @@ class GitOpsExamplesTest {
         hasProperty("storage") && hasProperty("resources") && hasProperty("runPolicy"),
         "KDExperimentSpec has no cluster fields (storage, resources, runPolicy) in this checkout");
     ObjectMapper strict =
-        Serialization.jsonMapper().copy().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+        new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     for (Path dir : List.of(EXAMPLES, EXAMPLES.resolve("teacher"))) {
       for (GenericKubernetesResource object : Kustomization.build(dir)) {
         if ("KDExperiment".equals(object.getKind())) {
@@ -165,9 +165,10 @@ class GitOpsExamplesTest {
   }
 
   private static boolean hasProperty(String name) {
-    return Serialization.jsonMapper()
+    ObjectMapper mapper = new ObjectMapper();
+    return mapper
         .getSerializationConfig()
-        .introspect(Serialization.jsonMapper().constructType(KDExperimentSpec.class))
+        .introspect(mapper.constructType(KDExperimentSpec.class))
         .findProperties()
         .stream()
         .anyMatch(p -> p.getName().equals(name));

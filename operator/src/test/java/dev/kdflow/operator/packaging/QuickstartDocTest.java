@@ -439,7 +439,7 @@ class QuickstartDocTest {
    * exists).
    */
   private static void assertApiProperty(Class<?> type, List<String> path) {
-    ObjectMapper mapper = Serialization.jsonMapper();
+    ObjectMapper mapper = new ObjectMapper();
     com.fasterxml.jackson.databind.JavaType current = mapper.constructType(type);
     for (String name : path) {
       var property =

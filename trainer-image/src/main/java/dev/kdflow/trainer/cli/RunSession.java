@@ -53,6 +53,8 @@ final class RunSession {
     }
   }
 
+  // "try": the status server is held open for the runs and closed after them, never read here.
+  @SuppressWarnings("try")
   private int runChecked(List<Path> files, List<String> overrides, ExperimentLoader.Format forced) {
     List<Preflight.Planned> plan;
     try {

@@ -8,6 +8,8 @@ import java.util.List;
  * the fix. Detected before any training starts; the CLI exits with {@code 2} for it.
  */
 public class InvalidInputException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
   private final List<String> problems;
 
   /** One exception for several problems, each "path: what is wrong". */
