@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * 143, the termination message says where it stopped, and {@code --resume} finishes the run. Runs
  * kdflow as a real child process (signals cannot be sent to this JVM's own threads).
  */
-class StopOnSignalTest {
+class StopOnSignalIT {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final HttpClient HTTP =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();

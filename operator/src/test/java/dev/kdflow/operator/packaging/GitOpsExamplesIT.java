@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 
 /** examples/gitops builds, applies to an API server, and uses the api's own field names. */
 @EnableKubernetesMockClient(crud = true)
-class GitOpsExamplesTest {
+class GitOpsExamplesIT {
   static final Path EXAMPLES = RepositoryFiles.resolve("examples/gitops");
 
   KubernetesClient client;

@@ -14,7 +14,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /** The chart ships exactly the generated CRD from crds/, byte for byte. */
-class ChartCrdTest {
+class ChartCrdIT {
   static final String CRD_FILE = "kdexperiments.kdflow.dev-v1.yml";
 
   @Test

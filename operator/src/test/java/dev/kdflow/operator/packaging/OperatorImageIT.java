@@ -17,7 +17,7 @@ import org.w3c.dom.Document;
 import org.w3c.dom.Node;
 
 /** The operator image Jib builds is the one the chart's Deployment expects. */
-class OperatorImageTest {
+class OperatorImageIT {
   static Document pom;
   static XPath xpath = XPathFactory.newInstance().newXPath();
   static final String JIB =

@@ -41,7 +41,7 @@ import org.junit.jupiter.api.Test;
  * this test has no check for fails it, so the document cannot grow unchecked commands.
  */
 @EnableKubernetesMockClient(crud = true)
-class QuickstartDocTest {
+class QuickstartDocIT {
   static final Path DOC = RepositoryFiles.resolve("docs/cluster-quickstart.md");
   static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   static final Set<String> OPTIONS_WITH_VALUES =
@@ -107,7 +107,7 @@ class QuickstartDocTest {
     String snippet = doc.substring(start + "```yaml\n".length(), doc.indexOf("```", start + 7));
     Object documented = YAML.readValue(snippet, Map.class).get("healthCheckExprs");
 
-    Object configured = FluxHealthCheckTest.healthCheckExprs();
+    Object configured = FluxHealthCheckIT.healthCheckExprs();
     assertThat(documented).isEqualTo(configured);
   }
 
@@ -154,8 +154,8 @@ class QuickstartDocTest {
     assertThat(args.flags).contains("-Pimage");
     assertThat(args.positionals).anyMatch(p -> p.startsWith("-Djib.to.image="));
     assertThat(module).isEqualTo("operator");
-    OperatorImageTest.readPom();
-    assertThat(OperatorImageTest.jib("/configuration/container/mainClass")).isNotEmpty();
+    OperatorImageIT.readPom();
+    assertThat(OperatorImageIT.jib("/configuration/container/mainClass")).isNotEmpty();
   }
 
   private void helm(Args args) {
@@ -359,7 +359,7 @@ class QuickstartDocTest {
   private void playOperatorToSuccess(GenericKubernetesResource experiment) throws IOException {
     Map<String, Object> fixture =
         YAML.readValue(
-            ArgoCdHealthCheckTest.FIXTURES.resolve("testdata/succeeded.yaml").toFile(), Map.class);
+            ArgoCdHealthCheckIT.FIXTURES.resolve("testdata/succeeded.yaml").toFile(), Map.class);
     Map<String, Object> status = (Map<String, Object>) fixture.get("status");
     long generation =
         experiment.getMetadata().getGeneration() == null

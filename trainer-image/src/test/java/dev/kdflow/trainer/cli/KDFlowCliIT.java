@@ -15,7 +15,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class KDFlowCliTest {
+class KDFlowCliIT {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir Path tmp;

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Runs gitops/argocd/health-kdexperiment.lua on the fixtures in Argo CD's own test format
  * (health_test.yaml), with every Lua interpreter found on this machine.
  */
-class ArgoCdHealthCheckTest {
+class ArgoCdHealthCheckIT {
   static final Path SCRIPT = RepositoryFiles.resolve("gitops/argocd/health-kdexperiment.lua");
   static final Path FIXTURES =
       RepositoryFiles.resolve("operator/src/test/resources/packaging/argocd");

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.TestFactory;
  * The Flux Kustomization in gitops/flux reconciles examples/gitops, and its CEL health expressions
  * give the same verdicts as the Argo CD health check on the same fixtures.
  */
-class FluxHealthCheckTest {
+class FluxHealthCheckIT {
   static final Path FLUX = RepositoryFiles.resolve("gitops/flux/kdflow-examples.yaml");
   static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   static final List<String> TOP_LEVEL_FIELDS =
@@ -63,7 +63,7 @@ class FluxHealthCheckTest {
 
   @TestFactory
   Stream<DynamicTest> celExpressionsAgreeWithTheArgoCdHealthCheck() throws IOException {
-    Path fixtures = ArgoCdHealthCheckTest.FIXTURES;
+    Path fixtures = ArgoCdHealthCheckIT.FIXTURES;
     Map<?, ?> suite = YAML.readValue(fixtures.resolve("health_test.yaml").toFile(), Map.class);
     List<DynamicTest> tests = new ArrayList<>();
     for (Object entry : (List<?>) suite.get("tests")) {
@@ -146,7 +146,7 @@ class FluxHealthCheckTest {
       return converted;
     }
     if (value instanceof List<?> list) {
-      return list.stream().map(FluxHealthCheckTest::celValue).toList();
+      return list.stream().map(FluxHealthCheckIT::celValue).toList();
     }
     if (value instanceof Integer i) {
       return i.longValue();

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
  * TrainerImageContract#RUN_AS_USER} with a read-only root filesystem; the trainer image's
  * Dockerfile must provide exactly that, so the two cannot drift apart.
  */
-class TrainerDockerfileTest {
+class TrainerDockerfileIT {
   static Dockerfile dockerfile;
   static Dockerfile.Stage image;
 

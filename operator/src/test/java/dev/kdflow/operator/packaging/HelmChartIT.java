@@ -28,7 +28,7 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /** Lints and renders helm/kdflow with default and non-default values and checks the manifests. */
-class HelmChartTest {
+class HelmChartIT {
 
   /** Everything the operator does in a namespace it watches, and nothing more. */
   static final List<PolicyRule> WATCHED_NAMESPACE_RULES =
@@ -296,7 +296,7 @@ class HelmChartTest {
     // Leases appear nowhere else: leader election is confined to the release namespace.
     long leaseRules =
         chart.objects.stream()
-            .flatMap(HelmChartTest::rulesOf)
+            .flatMap(HelmChartIT::rulesOf)
             .filter(rule -> rule.getResources().contains("leases"))
             .count();
     assertThat(leaseRules).isEqualTo(1);

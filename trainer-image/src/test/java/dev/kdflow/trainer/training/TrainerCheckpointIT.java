@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** ckpt_best reloads exactly; a stopped and resumed run equals an uninterrupted one. */
-class TrainerCheckpointTest {
+class TrainerCheckpointIT {
   private static NDManager manager;
   private static ImageBatches train;
   private static ImageBatches valid;
