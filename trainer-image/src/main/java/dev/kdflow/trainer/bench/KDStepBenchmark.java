@@ -26,7 +26,7 @@ import dev.kdflow.trainer.loss.CrossEntropyLoss;
 import dev.kdflow.trainer.loss.KDLogitsLoss;
 import dev.kdflow.trainer.models.Models;
 import dev.kdflow.trainer.training.StepRecord;
-import dev.kdflow.trainer.training.TrainingListener;
+import dev.kdflow.trainer.training.TrainingProgressListener;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -205,7 +205,7 @@ public final class KDStepBenchmark {
         .setCacheTeacherOutputs(cached);
     long[] stepEnd = new long[total + 1];
     trainer.addListener(
-        new TrainingListener() {
+        new TrainingProgressListener() {
           @Override
           public void onStep(StepRecord step) {
             int i = (int) step.step();

@@ -4,7 +4,7 @@ import dev.kdflow.trainer.training.EndRecord;
 import dev.kdflow.trainer.training.EpochRecord;
 import dev.kdflow.trainer.training.StartRecord;
 import dev.kdflow.trainer.training.StepRecord;
-import dev.kdflow.trainer.training.TrainingListener;
+import dev.kdflow.trainer.training.TrainingProgressListener;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -16,7 +16,7 @@ import java.util.Locale;
  * Shows a run's progress on the console: a bar redrawn in place on a terminal, or plain lines (a
  * few per epoch) where output goes to a log, and one line per finished epoch in both cases.
  */
-public final class ConsoleProgress implements TrainingListener {
+public final class ConsoleProgress implements TrainingProgressListener {
   private static final int BAR_WIDTH = 24;
   private static final long BAR_REDRAW_MILLIS = 200;
   private static final int PLAIN_LINES_PER_EPOCH = 4;

@@ -12,7 +12,7 @@ import dev.kdflow.trainer.ExperimentRunner;
 import dev.kdflow.trainer.checkpoint.AtomicDirectory;
 import dev.kdflow.trainer.recipe.ExperimentLoader;
 import dev.kdflow.trainer.recipe.InvalidInputException;
-import dev.kdflow.trainer.training.Trainer;
+import dev.kdflow.trainer.training.SupervisedTrainer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -161,12 +161,12 @@ public final class Preflight {
       boolean hasLatest;
       try {
         finished = finishedEpochs(dir);
-        hasLatest = AtomicDirectory.resolve(dir.resolve(Trainer.LATEST)) != null;
+        hasLatest = AtomicDirectory.resolve(dir.resolve(SupervisedTrainer.LATEST)) != null;
       } catch (IOException e) {
         problems.add(
             prefix
                 + "checkpoints: cannot read "
-                + dir.resolve(Trainer.LATEST)
+                + dir.resolve(SupervisedTrainer.LATEST)
                 + ": "
                 + e.getMessage()
                 + "; move the directory away or pass --force");
@@ -209,11 +209,11 @@ public final class Preflight {
    * none.
    */
   static int finishedEpochs(Path dir) throws IOException {
-    Path latest = AtomicDirectory.resolve(dir.resolve(Trainer.LATEST));
-    if (latest == null || !Files.isRegularFile(latest.resolve(Trainer.STATE_FILE))) {
+    Path latest = AtomicDirectory.resolve(dir.resolve(SupervisedTrainer.LATEST));
+    if (latest == null || !Files.isRegularFile(latest.resolve(SupervisedTrainer.STATE_FILE))) {
       return 0;
     }
-    JsonNode state = JSON.readTree(latest.resolve(Trainer.STATE_FILE).toFile());
+    JsonNode state = JSON.readTree(latest.resolve(SupervisedTrainer.STATE_FILE).toFile());
     return state.path("epoch").asInt(0);
   }
 

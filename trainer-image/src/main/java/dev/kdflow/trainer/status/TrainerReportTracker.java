@@ -9,8 +9,8 @@ import dev.kdflow.trainer.training.EpochRecord;
 import dev.kdflow.trainer.training.LatestState;
 import dev.kdflow.trainer.training.StartRecord;
 import dev.kdflow.trainer.training.StepRecord;
-import dev.kdflow.trainer.training.Trainer;
-import dev.kdflow.trainer.training.TrainingListener;
+import dev.kdflow.trainer.training.SupervisedTrainer;
+import dev.kdflow.trainer.training.TrainingProgressListener;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,7 +26,7 @@ import java.util.Objects;
  * Thread-safe: events arrive on the training thread, {@link #snapshot()} is called by the status
  * server's threads.
  */
-public final class TrainerReportTracker implements TrainingListener {
+public final class TrainerReportTracker implements TrainingProgressListener {
   /** Checkpoint history entries kept: the report must stay small (termination message < 4 KiB). */
   public static final int MAX_HISTORY = 10;
 
@@ -66,10 +66,11 @@ public final class TrainerReportTracker implements TrainingListener {
   public synchronized boolean loadFromDisk() {
     boolean found = false;
     try {
-      Path latest = AtomicDirectory.resolve(experimentDir.resolve(Trainer.LATEST));
-      if (latest != null && Files.isRegularFile(latest.resolve(Trainer.STATE_FILE))) {
+      Path latest = AtomicDirectory.resolve(experimentDir.resolve(SupervisedTrainer.LATEST));
+      if (latest != null && Files.isRegularFile(latest.resolve(SupervisedTrainer.STATE_FILE))) {
         LatestState state =
-            JSON.readValue(latest.resolve(Trainer.STATE_FILE).toFile(), LatestState.class);
+            JSON.readValue(
+                latest.resolve(SupervisedTrainer.STATE_FILE).toFile(), LatestState.class);
         report.setEpoch(state.epoch());
         report.setStep(state.globalStep());
         if (state.lastValid() != null) {
@@ -78,14 +79,17 @@ public final class TrainerReportTracker implements TrainingListener {
         if (state.best() != null) {
           report.setBest(bestOf(state.best()));
         }
-        checkpoints().setLatest(checkpoint(experimentDir.resolve(Trainer.LATEST), state.epoch()));
+        checkpoints()
+            .setLatest(checkpoint(experimentDir.resolve(SupervisedTrainer.LATEST), state.epoch()));
         found = true;
       }
-      Path best = AtomicDirectory.resolve(experimentDir.resolve(Trainer.BEST));
-      if (best != null && Files.isRegularFile(best.resolve(Trainer.INFO_FILE))) {
+      Path best = AtomicDirectory.resolve(experimentDir.resolve(SupervisedTrainer.BEST));
+      if (best != null && Files.isRegularFile(best.resolve(SupervisedTrainer.INFO_FILE))) {
         CheckpointInfo info =
-            JSON.readValue(best.resolve(Trainer.INFO_FILE).toFile(), CheckpointInfo.class);
-        TrainerReport.Checkpoint c = checkpoint(experimentDir.resolve(Trainer.BEST), info.epoch());
+            JSON.readValue(
+                best.resolve(SupervisedTrainer.INFO_FILE).toFile(), CheckpointInfo.class);
+        TrainerReport.Checkpoint c =
+            checkpoint(experimentDir.resolve(SupervisedTrainer.BEST), info.epoch());
         c.setMetric(info.metric());
         c.setValue(info.value());
         checkpoints().setBest(c);
@@ -234,9 +238,9 @@ public final class TrainerReportTracker implements TrainingListener {
     for (String path : written) {
       String name = Path.of(path).getFileName().toString();
       TrainerReport.Checkpoint c = checkpoint(Path.of(path), e.epoch());
-      if (name.equals(Trainer.LATEST)) {
+      if (name.equals(SupervisedTrainer.LATEST)) {
         checkpoints().setLatest(c);
-      } else if (name.equals(Trainer.BEST)) {
+      } else if (name.equals(SupervisedTrainer.BEST)) {
         if (e.best() != null) {
           c.setMetric(e.best().metric());
           c.setValue(e.best().value());

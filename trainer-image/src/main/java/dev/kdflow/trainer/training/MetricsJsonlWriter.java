@@ -17,7 +17,7 @@ import java.time.Instant;
  * end}. Accuracies are fractions, epochs 1-based; distillation and teacher keys are absent without
  * a teacher, {@code valid} on epochs without validation. Each line is flushed as it is written.
  */
-public final class MetricsJsonlWriter implements TrainingListener, AutoCloseable {
+public final class MetricsJsonlWriter implements TrainingProgressListener, AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
   private final Path file;
   private final int logEveryNSteps;

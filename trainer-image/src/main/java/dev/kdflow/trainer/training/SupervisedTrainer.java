@@ -17,13 +17,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.kdflow.api.EmaParams;
 import dev.kdflow.api.TrainingSpec;
-import dev.kdflow.trainer.TrainingFailedException;
 import dev.kdflow.trainer.checkpoint.AtomicDirectory;
 import dev.kdflow.trainer.checkpoint.NamedArrays;
 import dev.kdflow.trainer.checkpoint.Weights;
 import dev.kdflow.trainer.data.ImageBatches;
-import dev.kdflow.trainer.kd.KDOutput;
 import dev.kdflow.trainer.loss.CrossEntropyLoss;
+import dev.kdflow.trainer.loss.KDOutput;
 import dev.kdflow.trainer.loss.LossParts;
 import dev.kdflow.trainer.loss.SupervisedLoss;
 import java.io.IOException;
@@ -37,18 +36,18 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * Plain supervised training (e.g. of a teacher), SuperGradients' {@code Trainer}: a lean loop of
- * forward, backward, optional gradient clipping, optimizer step and EMA update, with per-epoch
- * validation (Top-1/Top-5 of the student) and atomic checkpoints in {@code
+ * Plain supervised training (e.g. of a teacher), SuperGradients' {@code SupervisedTrainer}: a lean
+ * loop of forward, backward, optional gradient clipping, optimizer step and EMA update, with
+ * per-epoch validation (Top-1/Top-5 of the student) and atomic checkpoints in {@code
  * <ckptRootDir>/<experimentName>/}: {@code ckpt_latest} (everything needed to resume exactly),
  * {@code ckpt_best} (the student only, EMA weights when EMA is on, plus {@code checkpoint.json})
- * and {@code ckpt_epoch_N}. {@link dev.kdflow.trainer.kd.KDTrainer} adds a frozen teacher.
+ * and {@code ckpt_epoch_N}. {@code kd.KDTrainer} adds a frozen teacher.
  *
  * <p>Reproducibility: the data order and augmentation of epoch e and the engine's random generator
  * (dropout) are seeded from {@code (seed, e)}, never from history, so a run stopped after epoch k
  * and resumed with {@code resume = true} ends with the weights of an uninterrupted run.
  */
-public class Trainer {
+public class SupervisedTrainer {
   /** ckpt_latest's directory name. */
   public static final String LATEST = "ckpt_latest";
 
@@ -67,7 +66,7 @@ public class Trainer {
 
   protected final String experimentName;
   protected final Path ckptRootDir;
-  private final List<TrainingListener> listeners = new CopyOnWriteArrayList<>();
+  private final List<TrainingProgressListener> listeners = new CopyOnWriteArrayList<>();
   private SupervisedLoss loss = new CrossEntropyLoss();
   private String architecture;
   private Map<String, Object> archParams = Map.of();
@@ -78,25 +77,26 @@ public class Trainer {
    * @param experimentName checkpoint sub-directory name
    * @param ckptRootDir checkpoint root; null disables checkpoints (and resume)
    */
-  public Trainer(String experimentName, Path ckptRootDir) {
+  public SupervisedTrainer(String experimentName, Path ckptRootDir) {
     this.experimentName = experimentName;
     this.ckptRootDir = ckptRootDir;
   }
 
   /** Receives progress events. */
-  public Trainer addListener(TrainingListener listener) {
+  public SupervisedTrainer addListener(TrainingProgressListener listener) {
     listeners.add(listener);
     return this;
   }
 
   /** The supervised loss (default: cross-entropy). */
-  public Trainer setLoss(SupervisedLoss loss) {
+  public SupervisedTrainer setLoss(SupervisedLoss loss) {
     this.loss = loss;
     return this;
   }
 
   /** Records the student's registry name and arch params in checkpoint sidecars. */
-  public Trainer setStudentDescription(String architecture, Map<String, Object> archParams) {
+  public SupervisedTrainer setStudentDescription(
+      String architecture, Map<String, Object> archParams) {
     this.architecture = architecture;
     this.archParams = archParams == null ? Map.of() : new LinkedHashMap<>(archParams);
     return this;
@@ -106,7 +106,7 @@ public class Trainer {
    * Records how the data was prepared (e.g. {@code dataset}, {@code normalization}) in checkpoint
    * sidecars, so that a checkpoint can be evaluated on the same data later.
    */
-  public Trainer setDataDescription(Map<String, Object> description) {
+  public SupervisedTrainer setDataDescription(Map<String, Object> description) {
     this.dataDescription = description == null ? Map.of() : new LinkedHashMap<>(description);
     return this;
   }
@@ -133,7 +133,7 @@ public class Trainer {
    * @param trainLoader training batches
    * @param validLoader validation batches
    */
-  public TrainingResult train(
+  public TrainingOutcome train(
       Block model,
       TrainingSpec trainingParams,
       ImageBatches trainLoader,
@@ -191,7 +191,7 @@ public class Trainer {
   }
 
   /** Runs the training loop for a task. */
-  protected TrainingResult run(
+  protected TrainingOutcome run(
       Task task, TrainingSpec params, ImageBatches trainLoader, ImageBatches validLoader) {
     checkParams(params);
     Block student = task.student();
@@ -437,7 +437,7 @@ public class Trainer {
                       done,
                       Instant.now())));
       Path bestDir = expDir == null ? null : expDir.resolve(BEST);
-      return new TrainingResult(
+      return new TrainingOutcome(
           status,
           epoch,
           resumedFrom,
@@ -541,7 +541,7 @@ public class Trainer {
   public static EpochRecord.ValidMetrics evaluate(Block model, ImageBatches valid) {
     try (NDManager m = NDManager.newBaseManager(deviceOf(model))) {
       ParameterStore ps = new ParameterStore(m, false);
-      Trainer t = new Trainer("evaluate", null);
+      SupervisedTrainer t = new SupervisedTrainer("evaluate", null);
       return t.evaluate(
           new Task() {
             @Override
@@ -705,8 +705,8 @@ public class Trainer {
     return out;
   }
 
-  private void emit(java.util.function.Consumer<TrainingListener> event) {
-    for (TrainingListener l : listeners) {
+  private void emit(java.util.function.Consumer<TrainingProgressListener> event) {
+    for (TrainingProgressListener l : listeners) {
       event.accept(l);
     }
   }
