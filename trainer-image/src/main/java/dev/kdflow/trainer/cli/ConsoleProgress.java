@@ -2,6 +2,7 @@ package dev.kdflow.trainer.cli;
 
 import dev.kdflow.trainer.training.EndRecord;
 import dev.kdflow.trainer.training.EpochRecord;
+import dev.kdflow.trainer.training.ExperimentDirectory;
 import dev.kdflow.trainer.training.StartRecord;
 import dev.kdflow.trainer.training.StepRecord;
 import dev.kdflow.trainer.training.TrainingProgressListener;
@@ -155,7 +156,7 @@ public final class ConsoleProgress implements TrainingProgressListener {
     line.append(String.format(Locale.ROOT, "  %.1f s", e.epochSeconds()));
     if (e.checkpoints() != null
         && e.checkpoints().stream()
-            .anyMatch(c -> Path.of(c).getFileName().toString().equals("ckpt_best"))) {
+            .anyMatch(c -> Path.of(c).getFileName().toString().equals(ExperimentDirectory.BEST))) {
       line.append("  (new best)");
     }
     out.println(line);

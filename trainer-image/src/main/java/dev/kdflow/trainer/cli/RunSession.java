@@ -11,6 +11,7 @@ import dev.kdflow.trainer.status.StatusServer;
 import dev.kdflow.trainer.status.TerminationMessage;
 import dev.kdflow.trainer.status.TrainerReportTracker;
 import dev.kdflow.trainer.training.EndRecord;
+import dev.kdflow.trainer.training.ExperimentDirectory;
 import dev.kdflow.trainer.training.TrainingFailedException;
 import dev.kdflow.trainer.training.TrainingOutcome;
 import java.io.IOException;
@@ -153,7 +154,7 @@ final class RunSession {
   }
 
   private String report(Preflight.Planned p) {
-    if (!Files.isRegularFile(p.experimentDir().resolve(ReportGenerator.METRICS_FILE))) {
+    if (!Files.isRegularFile(new ExperimentDirectory(p.experimentDir()).metricsFile())) {
       return null;
     }
     try {
