@@ -7,7 +7,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kdflow.api.Architectures;
 import dev.kdflow.api.CheckpointParams;
@@ -34,10 +33,12 @@ import dev.kdflow.trainer.models.Models;
 import dev.kdflow.trainer.recipe.ExperimentLoader;
 import dev.kdflow.trainer.training.CheckpointInfo;
 import dev.kdflow.trainer.training.EpochRecord;
+import dev.kdflow.trainer.training.ExperimentDirectory;
 import dev.kdflow.trainer.training.MetricsJsonlWriter;
 import dev.kdflow.trainer.training.SupervisedTrainer;
 import dev.kdflow.trainer.training.TrainingFailedException;
 import dev.kdflow.trainer.training.TrainingOutcome;
+import dev.kdflow.trainer.training.TrainingParams;
 import dev.kdflow.trainer.training.TrainingProgressListener;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -46,7 +47,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * Runs one experiment spec end to end, as {@code kdflow run} does: checks the spec, loads the
@@ -60,9 +60,6 @@ import java.util.Optional;
 public final class ExperimentRunner {
   /** Checkpoint root when the spec names none. */
   public static final String DEFAULT_ROOT_DIR = "checkpoints";
-
-  /** Name of the metrics file in the experiment directory. */
-  public static final String METRICS_FILE = "metrics.jsonl";
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private final KDExperimentSpec spec;
@@ -210,7 +207,7 @@ public final class ExperimentRunner {
         if (AtomicDirectory.resolve(p) == null && !Files.isRegularFile(p)) {
           problems.add(path + ".checkpoint.checkpointPath: not found: " + p);
         } else {
-          recordedArchitecture(p)
+          ExperimentDirectory.recordedArchitecture(p)
               .filter(a -> !a.equals(m.getArchitecture()))
               .ifPresent(
                   a ->
@@ -227,23 +224,6 @@ public final class ExperimentRunner {
         problems.add(path + ".checkpoint.checkpointPath: unreadable: " + e.getMessage());
       }
     }
-  }
-
-  /** The architecture a kdflow checkpoint directory records in its JSON, if any. */
-  static Optional<String> recordedArchitecture(Path checkpoint) throws IOException {
-    Path dir = AtomicDirectory.resolve(checkpoint);
-    if (dir == null) {
-      return Optional.empty();
-    }
-    for (String f : new String[] {SupervisedTrainer.INFO_FILE, SupervisedTrainer.STATE_FILE}) {
-      Path p = dir.resolve(f);
-      if (Files.isRegularFile(p)) {
-        JsonNode n = JSON.readTree(p.toFile());
-        JsonNode a = n.get("architecture");
-        return a == null || a.isNull() ? Optional.empty() : Optional.of(a.asText());
-      }
-    }
-    return Optional.empty();
   }
 
   private static void fail(List<String> problems) {
@@ -339,16 +319,18 @@ public final class ExperimentRunner {
       t.setStudentDescription(s.getArchitecture(), s.getArchParams());
       t.setDataDescription(dataDescription(d, norm));
       int logEvery = training.getLogEveryNSteps() == null ? 50 : training.getLogEveryNSteps();
-      t.addListener(new MetricsJsonlWriter(experimentDir().resolve(METRICS_FILE), logEvery));
+      t.addListener(
+          new MetricsJsonlWriter(new ExperimentDirectory(experimentDir()).metricsFile(), logEvery));
       listeners.forEach(t::addListener);
       trainer = t;
       if (stopRequested) {
         t.requestStop();
       }
       if (teacher != null) {
-        return ((KDTrainer) t).train(student, teacher, training, trainLoader, validLoader);
+        return ((KDTrainer) t)
+            .train(student, teacher, TrainingParams.from(training), trainLoader, validLoader);
       }
-      return t.train(student, training, trainLoader, validLoader);
+      return t.train(student, TrainingParams.from(training), trainLoader, validLoader);
     } catch (IllegalArgumentException e) {
       throw new InvalidExperimentException("spec.training", e.getMessage(), e);
     }
@@ -384,16 +366,15 @@ public final class ExperimentRunner {
     Path dir;
     try {
       dir = AtomicDirectory.resolve(checkpoint);
-      if (dir == null || !Files.isRegularFile(dir.resolve(SupervisedTrainer.INFO_FILE))) {
+      if (dir == null || !Files.isRegularFile(dir.resolve(ExperimentDirectory.INFO_FILE))) {
         throw new InvalidExperimentException(
             "checkpoint",
             checkpoint
                 + " is not a kdflow student checkpoint (no "
-                + SupervisedTrainer.INFO_FILE
+                + ExperimentDirectory.INFO_FILE
                 + ")");
       }
-      info =
-          JSON.readValue(dir.resolve(SupervisedTrainer.INFO_FILE).toFile(), CheckpointInfo.class);
+      info = ExperimentDirectory.readInfo(dir);
     } catch (IOException e) {
       throw new InvalidExperimentException("checkpoint", "unreadable: " + e.getMessage(), e);
     }

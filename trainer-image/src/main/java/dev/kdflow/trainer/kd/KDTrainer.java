@@ -6,7 +6,6 @@ import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import dev.kdflow.api.KDSpec;
 import dev.kdflow.api.LossSpec;
-import dev.kdflow.api.TrainingSpec;
 import dev.kdflow.trainer.data.ImageBatches;
 import dev.kdflow.trainer.loss.KDLogitsLoss;
 import dev.kdflow.trainer.loss.KDLoss;
@@ -14,6 +13,8 @@ import dev.kdflow.trainer.loss.KDOutput;
 import dev.kdflow.trainer.loss.LossParts;
 import dev.kdflow.trainer.training.SupervisedTrainer;
 import dev.kdflow.trainer.training.TrainingOutcome;
+import dev.kdflow.trainer.training.TrainingParams;
+import dev.kdflow.trainer.training.TrainingTask;
 import java.nio.file.Path;
 
 /**
@@ -59,7 +60,7 @@ public class KDTrainer extends SupervisedTrainer {
   }
 
   /**
-   * Whether the KD module built by {@link #train(Block, Block, TrainingSpec, ImageBatches,
+   * Whether the KD module built by {@link #train(Block, Block, TrainingParams, ImageBatches,
    * ImageBatches)} folds the teacher's BatchNorms into its convolutions (see {@link
    * KDModule#setFoldTeacherBatchNorm}); null keeps the module's default.
    */
@@ -69,7 +70,7 @@ public class KDTrainer extends SupervisedTrainer {
   }
 
   /**
-   * KD module settings used by {@link #train(Block, Block, TrainingSpec, ImageBatches,
+   * KD module settings used by {@link #train(Block, Block, TrainingParams, ImageBatches,
    * ImageBatches)}.
    */
   public KDTrainer setKDSpec(KDSpec spec) {
@@ -87,7 +88,7 @@ public class KDTrainer extends SupervisedTrainer {
   public TrainingOutcome train(
       Block student,
       Block teacher,
-      TrainingSpec trainingParams,
+      TrainingParams trainingParams,
       ImageBatches trainLoader,
       ImageBatches validLoader) {
     Block adapter =
@@ -109,7 +110,7 @@ public class KDTrainer extends SupervisedTrainer {
    */
   public TrainingOutcome train(
       KDModule kdModule,
-      TrainingSpec trainingParams,
+      TrainingParams trainingParams,
       ImageBatches trainLoader,
       ImageBatches validLoader) {
     KDLoss loss = kdLoss;
@@ -117,7 +118,7 @@ public class KDTrainer extends SupervisedTrainer {
     boolean cacheable = cacheTeacherOutputs && kdModule.getClass() == KDModule.class;
     long maxBytes = teacherCacheMaxBytes;
     return run(
-        new Task() {
+        new TrainingTask() {
           private TeacherOutputCache trainCache;
           private TeacherOutputCache validCache;
 

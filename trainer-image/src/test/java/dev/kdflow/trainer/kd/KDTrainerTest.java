@@ -26,6 +26,7 @@ import dev.kdflow.trainer.loss.LossParts;
 import dev.kdflow.trainer.models.Models;
 import dev.kdflow.trainer.training.EpochRecord;
 import dev.kdflow.trainer.training.TrainingOutcome;
+import dev.kdflow.trainer.training.TrainingParams;
 import dev.kdflow.trainer.training.TrainingProgressListener;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -102,7 +103,8 @@ class KDTrainerTest {
     assertThat(before.keySet()).anyMatch(n -> n.contains("runningMean"));
 
     TrainingOutcome result =
-        new KDTrainer("kd", null).train(student, teacher, params(1), train, valid);
+        new KDTrainer("kd", null)
+            .train(student, teacher, TrainingParams.from(params(1)), train, valid);
 
     assertThat(result.epochsCompleted()).isEqualTo(1);
     Map<String, float[]> after = snapshot(teacher);
@@ -149,11 +151,12 @@ class KDTrainerTest {
     Map<String, float[]> init = snapshot(s1);
     Block s2 = mlp();
     init.forEach((n, v) -> Weights.parameters(s2).get(n).getArray().set(v));
-    TrainingOutcome cached = new KDTrainer("c", null).train(s1, teacher, params(2), plain, valid);
+    TrainingOutcome cached =
+        new KDTrainer("c", null).train(s1, teacher, TrainingParams.from(params(2)), plain, valid);
     TrainingOutcome direct =
         new KDTrainer("d", null)
             .setCacheTeacherOutputs(false)
-            .train(s2, teacher, params(2), plain, valid);
+            .train(s2, teacher, TrainingParams.from(params(2)), plain, valid);
     assertThat(cached.lastValid().teacherTop1()).isEqualTo(direct.lastValid().teacherTop1());
     Map<String, float[]> a = snapshot(s1);
     Map<String, float[]> b = snapshot(s2);
@@ -174,7 +177,8 @@ class KDTrainerTest {
     Block teacher = teacher();
     Block s1 = mlp();
     Map<String, float[]> init = snapshot(s1);
-    TrainingOutcome full = new KDTrainer("full", tmp).train(s1, teacher, params(2), plain, valid);
+    TrainingOutcome full =
+        new KDTrainer("full", tmp).train(s1, teacher, TrainingParams.from(params(2)), plain, valid);
 
     Block s2 = mlp();
     init.forEach((n, v) -> Weights.parameters(s2).get(n).getArray().set(v));
@@ -186,11 +190,16 @@ class KDTrainerTest {
             first.requestStop();
           }
         });
-    assertThat(first.train(s2, teacher, params(2), plain, valid).epochsCompleted()).isEqualTo(1);
+    assertThat(
+            first
+                .train(s2, teacher, TrainingParams.from(params(2)), plain, valid)
+                .epochsCompleted())
+        .isEqualTo(1);
     TrainingSpec resume = params(2);
     resume.setResume(true);
     TrainingOutcome resumed =
-        new KDTrainer("resumed", tmp).train(mlp(), teacher, resume, plain, valid);
+        new KDTrainer("resumed", tmp)
+            .train(mlp(), teacher, TrainingParams.from(resume), plain, valid);
     assertThat(resumed.epochsCompleted()).isEqualTo(2);
     assertThat(resumed.lastValid()).isEqualTo(full.lastValid());
     try (NDManager m = NDManager.newBaseManager()) {
@@ -240,7 +249,8 @@ class KDTrainerTest {
           }
         });
     TrainingOutcome r =
-        trainer.train(new FeatureKDModule(mlp(), teacher()), params(1), train, valid);
+        trainer.train(
+            new FeatureKDModule(mlp(), teacher()), TrainingParams.from(params(1)), train, valid);
     assertThat(r.epochsCompleted()).isEqualTo(1);
     assertThat(studentArrays).isNotEmpty().allMatch(n -> n == 2);
     assertThat(distills).hasSize(1).allMatch(d -> d != null && d > 0);

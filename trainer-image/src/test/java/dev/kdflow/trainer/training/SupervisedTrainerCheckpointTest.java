@@ -80,12 +80,13 @@ class SupervisedTrainerCheckpointTest {
   void ckptBestLoadedIntoAFreshStudentReproducesTheRecordedAccuracy() throws IOException {
     SupervisedTrainer trainer =
         new SupervisedTrainer("best", tmp).setStudentDescription("mlp", MLP);
-    TrainingOutcome r = trainer.train(build("mlp", MLP, 1), params(2), train, valid);
+    TrainingOutcome r =
+        trainer.train(build("mlp", MLP, 1), TrainingParams.from(params(2)), train, valid);
     Path best = r.bestCheckpoint();
     assertThat(best).isDirectory();
     CheckpointInfo info =
         new ObjectMapper()
-            .readValue(best.resolve(SupervisedTrainer.INFO_FILE).toFile(), CheckpointInfo.class);
+            .readValue(best.resolve(ExperimentDirectory.INFO_FILE).toFile(), CheckpointInfo.class);
     assertThat(info.architecture()).isEqualTo("mlp");
     assertThat(info.ema()).isTrue();
     assertThat(info.epoch()).isEqualTo(r.best().epoch());
@@ -101,7 +102,8 @@ class SupervisedTrainerCheckpointTest {
   void aCheckpointOfAnotherArchitectureIsRefusedByName() throws IOException {
     SupervisedTrainer trainer =
         new SupervisedTrainer("other", tmp).setStudentDescription("mlp", MLP);
-    TrainingOutcome r = trainer.train(build("mlp", MLP, 1), params(1), train, valid);
+    TrainingOutcome r =
+        trainer.train(build("mlp", MLP, 1), TrainingParams.from(params(1)), train, valid);
     Block cnn = build("cnn", CNN, 1);
     assertThatThrownBy(() -> Weights.load(cnn, r.bestCheckpoint(), true))
         .isInstanceOf(IOException.class)
@@ -127,7 +129,7 @@ class SupervisedTrainerCheckpointTest {
     TrainingOutcome full =
         new SupervisedTrainer("full", tmp)
             .setStudentDescription(arch, archParams)
-            .train(build(arch, archParams, 1), p, train, valid);
+            .train(build(arch, archParams, 1), TrainingParams.from(p), train, valid);
     assertThat(full.epochsCompleted()).isEqualTo(epochs);
 
     SupervisedTrainer first =
@@ -141,7 +143,8 @@ class SupervisedTrainerCheckpointTest {
             }
           }
         });
-    TrainingOutcome stopped = first.train(build(arch, archParams, 1), p, train, valid);
+    TrainingOutcome stopped =
+        first.train(build(arch, archParams, 1), TrainingParams.from(p), train, valid);
     assertThat(stopped.status()).isEqualTo(EndRecord.STOPPED);
     assertThat(stopped.epochsCompleted()).isEqualTo(1);
 
@@ -158,7 +161,7 @@ class SupervisedTrainerCheckpointTest {
                   }
                 })
             // different initial weights: everything must come from ckpt_latest
-            .train(build(arch, archParams, 12345), p, train, valid);
+            .train(build(arch, archParams, 12345), TrainingParams.from(p), train, valid);
     assertThat(starts).singleElement().extracting(StartRecord::resumedFromEpoch).isEqualTo(1);
     assertThat(resumed.status()).isEqualTo(EndRecord.SUCCEEDED);
     assertThat(resumed.epochsCompleted()).isEqualTo(epochs);
@@ -195,10 +198,10 @@ class SupervisedTrainerCheckpointTest {
   void nanLossFailsClearlyAndLeavesCheckpointsIntact() throws IOException {
     new SupervisedTrainer("nan", tmp)
         .setStudentDescription("mlp", MLP)
-        .train(build("mlp", MLP, 1), params(1), train, valid);
-    Path latest = tmp.resolve("nan").resolve(SupervisedTrainer.LATEST);
+        .train(build("mlp", MLP, 1), TrainingParams.from(params(1)), train, valid);
+    Path latest = tmp.resolve("nan").resolve(ExperimentDirectory.LATEST);
     byte[] before = Files.readAllBytes(latest.resolve(Weights.MODULE_FILE));
-    String stateBefore = Files.readString(latest.resolve(SupervisedTrainer.STATE_FILE));
+    String stateBefore = Files.readString(latest.resolve(ExperimentDirectory.STATE_FILE));
 
     TrainingSpec p = params(2);
     p.setResume(true);
@@ -209,16 +212,16 @@ class SupervisedTrainerCheckpointTest {
             () ->
                 new SupervisedTrainer("nan", tmp)
                     .setStudentDescription("mlp", MLP)
-                    .train(build("mlp", MLP, 1), p, train, valid))
+                    .train(build("mlp", MLP, 1), TrainingParams.from(p), train, valid))
         .isInstanceOf(TrainingFailedException.class)
         .hasMessageContaining("loss is NaN")
         .hasMessageContaining("epoch 2");
     assertThat(Files.readAllBytes(latest.resolve(Weights.MODULE_FILE))).isEqualTo(before);
-    assertThat(Files.readString(latest.resolve(SupervisedTrainer.STATE_FILE)))
+    assertThat(Files.readString(latest.resolve(ExperimentDirectory.STATE_FILE)))
         .isEqualTo(stateBefore);
     try (var files = Files.list(tmp.resolve("nan"))) {
       assertThat(files.map(f -> f.getFileName().toString()))
-          .containsExactlyInAnyOrder(SupervisedTrainer.LATEST, SupervisedTrainer.BEST);
+          .containsExactlyInAnyOrder(ExperimentDirectory.LATEST, ExperimentDirectory.BEST);
     }
   }
 }
