@@ -1,4 +1,4 @@
-package dev.kdflow.trainer.bench;
+package dev.kdflow.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
