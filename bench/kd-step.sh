@@ -48,9 +48,9 @@ if [[ $glibc == 0 ]]; then
     || { echo "tcmalloc missing: apt-get install -y libtcmalloc-minimal4 (or --glibc)" >&2; exit 2; }
 fi
 
-mvn -o -q -pl trainer-image -am compile dependency:build-classpath \
+mvn -o -q -pl bench -am compile dependency:build-classpath \
   -Dmdep.outputFile=target/classpath.txt >/dev/null
-cp="api/target/classes:trainer-image/target/classes:$(cat trainer-image/target/classpath.txt)"
+cp="api/target/classes:trainer-image/target/classes:bench/target/classes:$(cat bench/target/classpath.txt)"
 # Neither side caps oneDNN's instruction set unless asked: --isa-cap-both caps both at $isa, and
 # an exported ONEDNN_MAX_CPU_ISA reaches both processes as it is.
 isa="${ONEDNN_MAX_CPU_ISA:-AVX2}"
@@ -71,7 +71,7 @@ flags=(--threads "$threads" --steps "$steps" --warmup "$warmup" --reps "$reps")
 run_kdflow() {
   env ${preload:+LD_PRELOAD=$preload} "${cap[@]}" \
     java -Dai.djl.offline=true -Dorg.slf4j.simpleLogger.defaultLogLevel=error ${JAVA_OPTS:-} \
-    -cp "$cp" dev.kdflow.trainer.bench.KDStepBenchmark "$1" "${flags[@]}" 2>/dev/null | tail -n 1
+    -cp "$cp" dev.kdflow.bench.KDStepBenchmark "$1" "${flags[@]}" 2>/dev/null | tail -n 1
 }
 run_pytorch() {
   env ${preload:+LD_PRELOAD=$preload} "${cap[@]}" "$python" "$reference" "$1" "${flags[@]}" | tail -n 1

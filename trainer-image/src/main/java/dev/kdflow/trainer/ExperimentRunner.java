@@ -7,11 +7,11 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kdflow.api.Architectures;
 import dev.kdflow.api.CheckpointParams;
 import dev.kdflow.api.DatasetSpec;
+import dev.kdflow.api.KDExperiment;
 import dev.kdflow.api.KDExperimentSpec;
 import dev.kdflow.api.KDSpec;
 import dev.kdflow.api.LossSpec;
@@ -30,12 +30,16 @@ import dev.kdflow.trainer.kd.TorchScriptTeacher;
 import dev.kdflow.trainer.loss.CrossEntropyLoss;
 import dev.kdflow.trainer.loss.KDLogitsLoss;
 import dev.kdflow.trainer.models.Models;
+import dev.kdflow.trainer.recipe.ExperimentLoader;
 import dev.kdflow.trainer.training.CheckpointInfo;
 import dev.kdflow.trainer.training.EpochRecord;
+import dev.kdflow.trainer.training.ExperimentDirectory;
 import dev.kdflow.trainer.training.MetricsJsonlWriter;
-import dev.kdflow.trainer.training.Trainer;
-import dev.kdflow.trainer.training.TrainingListener;
-import dev.kdflow.trainer.training.TrainingResult;
+import dev.kdflow.trainer.training.SupervisedTrainer;
+import dev.kdflow.trainer.training.TrainingFailedException;
+import dev.kdflow.trainer.training.TrainingOutcome;
+import dev.kdflow.trainer.training.TrainingParams;
+import dev.kdflow.trainer.training.TrainingProgressListener;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,29 +47,25 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * Runs one experiment spec end to end, as {@code kdflow run} does: checks the spec, loads the
  * dataset, builds the student (and the teacher: registry architecture with a checkpoint, or a
- * TorchScript file), then trains with {@link KDTrainer} (teacher given) or {@link Trainer} (no
- * teacher). Everything that can be wrong with the input is found before training starts and
- * reported as {@link InvalidExperimentException} naming the field; failures during training are
- * {@link TrainingFailedException}. Writes {@code metrics.jsonl} and the checkpoints under {@code
- * <checkpoints.rootDir>/<experimentName>/}.
+ * TorchScript file), then trains with {@link KDTrainer} (teacher given) or {@link
+ * SupervisedTrainer} (no teacher). Everything that can be wrong with the input is found before
+ * training starts and reported as {@link InvalidExperimentException} naming the field; failures
+ * during training are {@link TrainingFailedException}. Writes {@code metrics.jsonl} and the
+ * checkpoints under {@code <checkpoints.rootDir>/<experimentName>/}.
  */
 public final class ExperimentRunner {
   /** Checkpoint root when the spec names none. */
   public static final String DEFAULT_ROOT_DIR = "checkpoints";
 
-  /** Name of the metrics file in the experiment directory. */
-  public static final String METRICS_FILE = "metrics.jsonl";
-
   private static final ObjectMapper JSON = new ObjectMapper();
   private final KDExperimentSpec spec;
   private final String experimentName;
-  private final List<TrainingListener> listeners = new ArrayList<>();
-  private volatile Trainer trainer;
+  private final List<TrainingProgressListener> listeners = new ArrayList<>();
+  private volatile SupervisedTrainer trainer;
   private volatile boolean stopRequested;
 
   /**
@@ -79,8 +79,22 @@ public final class ExperimentRunner {
     this.experimentName = fromSpec != null && !fromSpec.isBlank() ? fromSpec : name;
   }
 
+  /**
+   * SuperGradients' {@code KDTrainer.train_from_config}: reads a KD recipe (its snake_case keys,
+   * with {@code key.path=value} overrides) and runs it as {@code kdflow train --recipe} does,
+   * without the CLI's progress display.
+   *
+   * @throws dev.kdflow.trainer.recipe.InvalidInputException when the recipe cannot be read
+   * @throws dev.kdflow.trainer.InvalidExperimentException before training, on bad input
+   * @throws dev.kdflow.trainer.training.TrainingFailedException when training fails
+   */
+  public static TrainingOutcome trainFromConfig(Path recipe, List<String> overrides) {
+    KDExperiment experiment = ExperimentLoader.loadRecipe(recipe, overrides);
+    return new ExperimentRunner(experiment.getSpec(), experiment.getMetadata().getName()).run();
+  }
+
   /** Receives progress events (progress bars, status endpoints). */
-  public ExperimentRunner addListener(TrainingListener listener) {
+  public ExperimentRunner addListener(TrainingProgressListener listener) {
     listeners.add(listener);
     return this;
   }
@@ -88,14 +102,14 @@ public final class ExperimentRunner {
   /** Stops the run at the next step boundary (e.g. on SIGTERM); a partial epoch is dropped. */
   public void requestStop() {
     stopRequested = true;
-    Trainer t = trainer;
+    SupervisedTrainer t = trainer;
     if (t != null) {
       t.requestStop();
     }
   }
 
   /** The trainer of the last {@link #run()}; null before. */
-  Trainer trainer() {
+  SupervisedTrainer trainer() {
     return trainer;
   }
 
@@ -193,7 +207,7 @@ public final class ExperimentRunner {
         if (AtomicDirectory.resolve(p) == null && !Files.isRegularFile(p)) {
           problems.add(path + ".checkpoint.checkpointPath: not found: " + p);
         } else {
-          recordedArchitecture(p)
+          ExperimentDirectory.recordedArchitecture(p)
               .filter(a -> !a.equals(m.getArchitecture()))
               .ifPresent(
                   a ->
@@ -212,23 +226,6 @@ public final class ExperimentRunner {
     }
   }
 
-  /** The architecture a kdflow checkpoint directory records in its JSON, if any. */
-  static Optional<String> recordedArchitecture(Path checkpoint) throws IOException {
-    Path dir = AtomicDirectory.resolve(checkpoint);
-    if (dir == null) {
-      return Optional.empty();
-    }
-    for (String f : new String[] {Trainer.INFO_FILE, Trainer.STATE_FILE}) {
-      Path p = dir.resolve(f);
-      if (Files.isRegularFile(p)) {
-        JsonNode n = JSON.readTree(p.toFile());
-        JsonNode a = n.get("architecture");
-        return a == null || a.isNull() ? Optional.empty() : Optional.of(a.asText());
-      }
-    }
-    return Optional.empty();
-  }
-
   private static void fail(List<String> problems) {
     if (!problems.isEmpty()) {
       String first = problems.get(0);
@@ -245,7 +242,7 @@ public final class ExperimentRunner {
    * @throws InvalidExperimentException before any training, when the input is wrong
    * @throws TrainingFailedException when training fails
    */
-  public TrainingResult run() {
+  public TrainingOutcome run() {
     fail(check(spec));
     TrainingSpec training = spec.getTraining();
     DatasetSpec d = spec.getDataset() == null ? new DatasetSpec() : spec.getDataset();
@@ -304,7 +301,7 @@ public final class ExperimentRunner {
       ImageBatches validLoader = ImageBatches.sequential(validData, norm, validBatch);
 
       Path root = experimentDir().getParent();
-      Trainer t;
+      SupervisedTrainer t;
       if (teacher != null) {
         KDTrainer kdTrainer = new KDTrainer(experimentName, root);
         kdTrainer
@@ -313,7 +310,7 @@ public final class ExperimentRunner {
             .setCacheTeacherOutputs(!Boolean.FALSE.equals(kd.getCacheTeacherOutputs()));
         t = kdTrainer;
       } else {
-        t = new Trainer(experimentName, root);
+        t = new SupervisedTrainer(experimentName, root);
         t.setLoss(
             new CrossEntropyLoss(
                 lossSpec.getLabelSmoothing() == null ? 0.0 : lossSpec.getLabelSmoothing()));
@@ -321,16 +318,18 @@ public final class ExperimentRunner {
       t.setStudentDescription(s.getArchitecture(), s.getArchParams());
       t.setDataDescription(dataDescription(d, norm));
       int logEvery = training.getLogEveryNSteps() == null ? 50 : training.getLogEveryNSteps();
-      t.addListener(new MetricsJsonlWriter(experimentDir().resolve(METRICS_FILE), logEvery));
+      t.addListener(
+          new MetricsJsonlWriter(new ExperimentDirectory(experimentDir()).metricsFile(), logEvery));
       listeners.forEach(t::addListener);
       trainer = t;
       if (stopRequested) {
         t.requestStop();
       }
       if (teacher != null) {
-        return ((KDTrainer) t).train(student, teacher, training, trainLoader, validLoader);
+        return ((KDTrainer) t)
+            .train(student, teacher, TrainingParams.from(training), trainLoader, validLoader);
       }
-      return t.train(student, training, trainLoader, validLoader);
+      return t.train(student, TrainingParams.from(training), trainLoader, validLoader);
     } catch (IllegalArgumentException e) {
       throw new InvalidExperimentException("spec.training", e.getMessage(), e);
     }
@@ -366,12 +365,15 @@ public final class ExperimentRunner {
     Path dir;
     try {
       dir = AtomicDirectory.resolve(checkpoint);
-      if (dir == null || !Files.isRegularFile(dir.resolve(Trainer.INFO_FILE))) {
+      if (dir == null || !Files.isRegularFile(dir.resolve(ExperimentDirectory.INFO_FILE))) {
         throw new InvalidExperimentException(
             "checkpoint",
-            checkpoint + " is not a kdflow student checkpoint (no " + Trainer.INFO_FILE + ")");
+            checkpoint
+                + " is not a kdflow student checkpoint (no "
+                + ExperimentDirectory.INFO_FILE
+                + ")");
       }
-      info = JSON.readValue(dir.resolve(Trainer.INFO_FILE).toFile(), CheckpointInfo.class);
+      info = ExperimentDirectory.readInfo(dir);
     } catch (IOException e) {
       throw new InvalidExperimentException("checkpoint", "unreadable: " + e.getMessage(), e);
     }
@@ -405,7 +407,7 @@ public final class ExperimentRunner {
         throw new InvalidExperimentException("checkpoint", e.getMessage(), e);
       }
       int batch = d.getValidBatchSize() == null ? 512 : d.getValidBatchSize();
-      return Trainer.evaluate(model, ImageBatches.sequential(valid, norm, batch));
+      return SupervisedTrainer.evaluate(model, ImageBatches.sequential(valid, norm, batch));
     }
   }
 

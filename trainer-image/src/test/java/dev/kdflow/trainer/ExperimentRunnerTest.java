@@ -11,7 +11,8 @@ import dev.kdflow.api.ModelSpec;
 import dev.kdflow.api.TeacherSpec;
 import dev.kdflow.trainer.kd.KDTrainer;
 import dev.kdflow.trainer.training.EndRecord;
-import dev.kdflow.trainer.training.TrainingResult;
+import dev.kdflow.trainer.training.ExperimentDirectory;
+import dev.kdflow.trainer.training.TrainingOutcome;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,7 +57,7 @@ class ExperimentRunnerTest {
 
   @Test
   void trainsATeacherThenDistilsItIntoAStudent() throws IOException {
-    TrainingResult teacher = new ExperimentRunner(spec("cnn", CNN), "teacher").run();
+    TrainingOutcome teacher = new ExperimentRunner(spec("cnn", CNN), "teacher").run();
     assertThat(teacher.status()).isEqualTo(EndRecord.SUCCEEDED);
     assertThat(teacher.bestCheckpoint()).isDirectory();
     // kdflow evaluate: rebuilt from the sidecar, same data, same accuracy
@@ -71,19 +72,20 @@ class ExperimentRunnerTest {
     c.setCheckpointPath(teacher.bestCheckpoint().toString());
     t.setCheckpoint(c);
     kd.setTeacher(t);
-    TrainingResult student = new ExperimentRunner(kd, "student").run();
+    TrainingOutcome student = new ExperimentRunner(kd, "student").run();
     assertThat(student.lastValid().teacherTop1()).isEqualTo(teacher.lastValid().top1());
 
     // kd.cacheTeacherOutputs=false: the teacher runs in every step; the same teacher figures
     kd.getKd().setCacheTeacherOutputs(false);
     ExperimentRunner uncached = new ExperimentRunner(kd, "student-uncached");
-    TrainingResult direct = uncached.run();
+    TrainingOutcome direct = uncached.run();
     assertThat(((KDTrainer) uncached.trainer()).isCacheTeacherOutputs()).isFalse();
     assertThat(direct.lastValid().teacherTop1()).isEqualTo(student.lastValid().teacherTop1());
 
-    List<JsonNode> records = lines(tmp.resolve("student").resolve(ExperimentRunner.METRICS_FILE));
+    List<JsonNode> records =
+        lines(tmp.resolve("student").resolve(ExperimentDirectory.METRICS_FILE));
     assertThat(records.get(0).get("type").asText()).isEqualTo("start");
-    assertThat(records.get(0).get("resumedFromEpoch").isNull()).isTrue();
+    assertThat(records.get(0).hasNonNull("resumedFromEpoch")).as("a fresh start").isFalse();
     assertThat(records).filteredOn(n -> n.get("type").asText().equals("step")).hasSize(2);
     JsonNode step = records.get(1);
     assertThat(step.get("step").asInt()).isEqualTo(2);
@@ -96,7 +98,7 @@ class ExperimentRunnerTest {
     assertThat(epoch.at("/best/metric").asText()).isEqualTo("top1");
     assertThat(records.get(records.size() - 1).get("status").asText()).isEqualTo("succeeded");
 
-    List<JsonNode> plain = lines(tmp.resolve("teacher").resolve(ExperimentRunner.METRICS_FILE));
+    List<JsonNode> plain = lines(tmp.resolve("teacher").resolve(ExperimentDirectory.METRICS_FILE));
     JsonNode plainEpoch = plain.get(plain.size() - 2);
     assertThat(plainEpoch.at("/train").has("distillLoss")).isFalse();
     assertThat(plainEpoch.at("/valid").has("teacherTop1")).isFalse();
@@ -108,7 +110,7 @@ class ExperimentRunnerTest {
     TeacherSpec t = new TeacherSpec();
     t.setTorchscript(TestData.fixtures().resolve("tiny_teacher.pt").toString());
     kd.setTeacher(t);
-    TrainingResult r = new ExperimentRunner(kd, "ts").run();
+    TrainingOutcome r = new ExperimentRunner(kd, "ts").run();
     assertThat(r.status()).isEqualTo(EndRecord.SUCCEEDED);
     assertThat(r.latestCheckpoint()).isDirectory();
     assertThat(r.lastValid().teacherTop1()).isNotNull();
@@ -118,17 +120,17 @@ class ExperimentRunnerTest {
   void aStopRequestEndsTheRunAsStoppedWithoutAPartialCheckpoint() throws IOException {
     ExperimentRunner runner = new ExperimentRunner(spec("mlp", Map.of()), "stop");
     runner.addListener(
-        new dev.kdflow.trainer.training.TrainingListener() {
+        new dev.kdflow.trainer.training.TrainingProgressListener() {
           @Override
           public void onStep(dev.kdflow.trainer.training.StepRecord step) {
             runner.requestStop();
           }
         });
-    TrainingResult r = runner.run();
+    TrainingOutcome r = runner.run();
     assertThat(r.status()).isEqualTo(EndRecord.STOPPED);
     assertThat(r.epochsCompleted()).isZero();
     assertThat(tmp.resolve("stop").resolve("ckpt_latest")).doesNotExist();
-    List<JsonNode> records = lines(tmp.resolve("stop").resolve(ExperimentRunner.METRICS_FILE));
+    List<JsonNode> records = lines(tmp.resolve("stop").resolve(ExperimentDirectory.METRICS_FILE));
     assertThat(records.get(records.size() - 1).get("status").asText()).isEqualTo("stopped");
   }
 
@@ -171,7 +173,7 @@ class ExperimentRunnerTest {
 
   @Test
   void aCheckpointOfAnotherArchitectureIsRefused() throws IOException {
-    TrainingResult mlp =
+    TrainingOutcome mlp =
         new ExperimentRunner(spec("mlp", Map.of("hiddenSizes", List.of(16))), "mlp").run();
     KDExperimentSpec s = spec("cnn", CNN);
     CheckpointParams c = new CheckpointParams();

@@ -1,8 +1,8 @@
 package dev.kdflow.trainer.cli;
 
 import dev.kdflow.trainer.InvalidExperimentException;
-import dev.kdflow.trainer.TrainingFailedException;
 import dev.kdflow.trainer.recipe.InvalidInputException;
+import dev.kdflow.trainer.training.TrainingFailedException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.time.Clock;

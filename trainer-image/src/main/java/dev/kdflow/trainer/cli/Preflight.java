@@ -1,7 +1,5 @@
 package dev.kdflow.trainer.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kdflow.api.KDExperiment;
 import dev.kdflow.api.KDExperimentSpec;
 import dev.kdflow.api.ModelSpec;
@@ -9,10 +7,9 @@ import dev.kdflow.api.TrainingSpec;
 import dev.kdflow.api.validation.KDExperimentValidator;
 import dev.kdflow.api.validation.ValidationProblem;
 import dev.kdflow.trainer.ExperimentRunner;
-import dev.kdflow.trainer.checkpoint.AtomicDirectory;
 import dev.kdflow.trainer.recipe.ExperimentLoader;
 import dev.kdflow.trainer.recipe.InvalidInputException;
-import dev.kdflow.trainer.training.Trainer;
+import dev.kdflow.trainer.training.ExperimentDirectory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,7 +25,6 @@ import java.util.Optional;
  * one in the same command produces (the teacher, then the distillation).
  */
 public final class Preflight {
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   /** What the command will do with an experiment. */
   public enum Action {
@@ -161,12 +157,12 @@ public final class Preflight {
       boolean hasLatest;
       try {
         finished = finishedEpochs(dir);
-        hasLatest = AtomicDirectory.resolve(dir.resolve(Trainer.LATEST)) != null;
+        hasLatest = new ExperimentDirectory(dir).hasLatest();
       } catch (IOException e) {
         problems.add(
             prefix
                 + "checkpoints: cannot read "
-                + dir.resolve(Trainer.LATEST)
+                + new ExperimentDirectory(dir).latest()
                 + ": "
                 + e.getMessage()
                 + "; move the directory away or pass --force");
@@ -209,12 +205,7 @@ public final class Preflight {
    * none.
    */
   static int finishedEpochs(Path dir) throws IOException {
-    Path latest = AtomicDirectory.resolve(dir.resolve(Trainer.LATEST));
-    if (latest == null || !Files.isRegularFile(latest.resolve(Trainer.STATE_FILE))) {
-      return 0;
-    }
-    JsonNode state = JSON.readTree(latest.resolve(Trainer.STATE_FILE).toFile());
-    return state.path("epoch").asInt(0);
+    return new ExperimentDirectory(dir).finishedEpochs();
   }
 
   /**

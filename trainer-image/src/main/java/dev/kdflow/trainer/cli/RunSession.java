@@ -3,7 +3,6 @@ package dev.kdflow.trainer.cli;
 import dev.kdflow.api.trainer.TrainerReport;
 import dev.kdflow.trainer.ExperimentRunner;
 import dev.kdflow.trainer.InvalidExperimentException;
-import dev.kdflow.trainer.TrainingFailedException;
 import dev.kdflow.trainer.recipe.ExperimentLoader;
 import dev.kdflow.trainer.recipe.InvalidInputException;
 import dev.kdflow.trainer.report.ReportFiles;
@@ -12,7 +11,9 @@ import dev.kdflow.trainer.status.StatusServer;
 import dev.kdflow.trainer.status.TerminationMessage;
 import dev.kdflow.trainer.status.TrainerReportTracker;
 import dev.kdflow.trainer.training.EndRecord;
-import dev.kdflow.trainer.training.TrainingResult;
+import dev.kdflow.trainer.training.ExperimentDirectory;
+import dev.kdflow.trainer.training.TrainingFailedException;
+import dev.kdflow.trainer.training.TrainingOutcome;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -120,7 +121,7 @@ final class RunSession {
     String status;
     int code;
     try {
-      TrainingResult result = r.run();
+      TrainingOutcome result = r.run();
       if (EndRecord.STOPPED.equals(result.status())) {
         status = "stopped";
         code = ExitCodes.TERMINATED;
@@ -155,7 +156,7 @@ final class RunSession {
   }
 
   private String report(Preflight.Planned p) {
-    if (!Files.isRegularFile(p.experimentDir().resolve(ReportGenerator.METRICS_FILE))) {
+    if (!Files.isRegularFile(new ExperimentDirectory(p.experimentDir()).metricsFile())) {
       return null;
     }
     try {

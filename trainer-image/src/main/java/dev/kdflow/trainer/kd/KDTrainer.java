@@ -4,46 +4,30 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
-import dev.kdflow.api.KDExperiment;
 import dev.kdflow.api.KDSpec;
 import dev.kdflow.api.LossSpec;
-import dev.kdflow.api.TrainingSpec;
-import dev.kdflow.trainer.ExperimentRunner;
 import dev.kdflow.trainer.data.ImageBatches;
 import dev.kdflow.trainer.loss.KDLogitsLoss;
 import dev.kdflow.trainer.loss.KDLoss;
+import dev.kdflow.trainer.loss.KDOutput;
 import dev.kdflow.trainer.loss.LossParts;
-import dev.kdflow.trainer.recipe.ExperimentLoader;
-import dev.kdflow.trainer.training.Trainer;
-import dev.kdflow.trainer.training.TrainingResult;
+import dev.kdflow.trainer.training.SupervisedTrainer;
+import dev.kdflow.trainer.training.TrainingOutcome;
+import dev.kdflow.trainer.training.TrainingParams;
+import dev.kdflow.trainer.training.TrainingTask;
 import java.nio.file.Path;
-import java.util.List;
 
 /**
  * Knowledge distillation (SuperGradients' {@code KDTrainer}): trains the student of a {@link
  * KDModule} against a KD loss that sees both outputs, the teacher frozen. Validation metrics and
  * ckpt_best are the student's; ckpt_latest holds the whole KD module.
  */
-public class KDTrainer extends Trainer {
+public class KDTrainer extends SupervisedTrainer {
   private KDLoss kdLoss = KDLogitsLoss.from(new LossSpec());
   private KDSpec kdSpec = new KDSpec();
   private boolean cacheTeacherOutputs = true;
   private Boolean foldTeacherBatchNorm;
   private final long teacherCacheMaxBytes = 2L << 30;
-
-  /**
-   * SuperGradients' {@code KDTrainer.train_from_config}: reads a KD recipe (its snake_case keys,
-   * with {@code key.path=value} overrides) and runs it as {@code kdflow train --recipe} does,
-   * without the CLI's progress display.
-   *
-   * @throws dev.kdflow.trainer.recipe.InvalidInputException when the recipe cannot be read
-   * @throws dev.kdflow.trainer.InvalidExperimentException before training, on bad input
-   * @throws dev.kdflow.trainer.TrainingFailedException when training fails
-   */
-  public static TrainingResult trainFromConfig(Path recipe, List<String> overrides) {
-    KDExperiment experiment = ExperimentLoader.loadRecipe(recipe, overrides);
-    return new ExperimentRunner(experiment.getSpec(), experiment.getMetadata().getName()).run();
-  }
 
   /**
    * @param experimentName checkpoint sub-directory name
@@ -76,7 +60,7 @@ public class KDTrainer extends Trainer {
   }
 
   /**
-   * Whether the KD module built by {@link #train(Block, Block, TrainingSpec, ImageBatches,
+   * Whether the KD module built by {@link #train(Block, Block, TrainingParams, ImageBatches,
    * ImageBatches)} folds the teacher's BatchNorms into its convolutions (see {@link
    * KDModule#setFoldTeacherBatchNorm}); null keeps the module's default.
    */
@@ -86,7 +70,7 @@ public class KDTrainer extends Trainer {
   }
 
   /**
-   * KD module settings used by {@link #train(Block, Block, TrainingSpec, ImageBatches,
+   * KD module settings used by {@link #train(Block, Block, TrainingParams, ImageBatches,
    * ImageBatches)}.
    */
   public KDTrainer setKDSpec(KDSpec spec) {
@@ -101,10 +85,10 @@ public class KDTrainer extends Trainer {
    * @param student initialised student
    * @param teacher initialised teacher with its weights; frozen here
    */
-  public TrainingResult train(
+  public TrainingOutcome train(
       Block student,
       Block teacher,
-      TrainingSpec trainingParams,
+      TrainingParams trainingParams,
       ImageBatches trainLoader,
       ImageBatches validLoader) {
     Block adapter =
@@ -124,9 +108,9 @@ public class KDTrainer extends Trainer {
    * Trains a caller-supplied KD module (e.g. a subclass returning intermediate outputs) with the
    * configured {@link KDLoss}.
    */
-  public TrainingResult train(
+  public TrainingOutcome train(
       KDModule kdModule,
-      TrainingSpec trainingParams,
+      TrainingParams trainingParams,
       ImageBatches trainLoader,
       ImageBatches validLoader) {
     KDLoss loss = kdLoss;
@@ -134,7 +118,7 @@ public class KDTrainer extends Trainer {
     boolean cacheable = cacheTeacherOutputs && kdModule.getClass() == KDModule.class;
     long maxBytes = teacherCacheMaxBytes;
     return run(
-        new Task() {
+        new TrainingTask() {
           private TeacherOutputCache trainCache;
           private TeacherOutputCache validCache;
 

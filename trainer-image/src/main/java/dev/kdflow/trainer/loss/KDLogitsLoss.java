@@ -3,7 +3,6 @@ package dev.kdflow.trainer.loss;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import dev.kdflow.api.LossSpec;
-import dev.kdflow.trainer.kd.KDOutput;
 
 /**
  * SuperGradients' {@code KDLogitsLoss} with a temperature: {@code (1-α)·task(s, y) +

@@ -210,8 +210,8 @@ class KDFlowCliIT {
     assertThat(root.resolve("tiny_recipe/ckpt_best")).isDirectory();
 
     // The same recipe through the library entry point, SuperGradients' train_from_config.
-    dev.kdflow.trainer.training.TrainingResult result =
-        dev.kdflow.trainer.kd.KDTrainer.trainFromConfig(
+    dev.kdflow.trainer.training.TrainingOutcome result =
+        dev.kdflow.trainer.ExperimentRunner.trainFromConfig(
             recipe,
             List.of("experiment_name=tiny_recipe_lib", "training_hyperparams.max_epochs=1"));
     assertThat(result.status()).isEqualTo("succeeded");

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.kdflow.trainer.training.MetricsRecord;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -289,9 +290,7 @@ class ReportGeneratorTest {
     m.writeTo(dir, "");
 
     MetricsLog log = MetricsLog.read(dir.resolve("metrics.jsonl"));
-    assertThat(log.epochs())
-        .extracting(MetricsLog.Epoch::epoch)
-        .containsExactly(1, 2, 3, 4, 5, 6, 7);
+    assertThat(log.epochs()).extracting(MetricsRecord::epoch).containsExactly(1, 2, 3, 4, 5, 6, 7);
     assertThat(log.runs()).hasSize(2);
     assertThat(log.resumes())
         .singleElement()
@@ -424,7 +423,7 @@ class ReportGeneratorTest {
 
     assertThat(log.epochs()).hasSize(3);
     assertThat(log.epochs().get(2).trainLoss()).isNaN();
-    assertThat(log.lastValidated()).get().extracting(MetricsLog.Epoch::epoch).isEqualTo(1);
+    assertThat(log.lastValidated()).get().extracting(MetricsRecord::epoch).isEqualTo(1);
     String html = Files.readString(files.html());
     assertThat(html)
         .contains("3 / 3")

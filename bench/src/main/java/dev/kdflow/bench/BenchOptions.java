@@ -1,4 +1,4 @@
-package dev.kdflow.trainer.bench;
+package dev.kdflow.bench;
 
 import java.util.LinkedHashMap;
 import java.util.List;

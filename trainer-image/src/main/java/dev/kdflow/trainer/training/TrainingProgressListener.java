@@ -4,7 +4,7 @@ package dev.kdflow.trainer.training;
  * Receives a training run's progress: for progress bars, metrics files and status endpoints. Called
  * on the training thread; keep the work short.
  */
-public interface TrainingListener {
+public interface TrainingProgressListener {
   /**
    * The run starts.
    *

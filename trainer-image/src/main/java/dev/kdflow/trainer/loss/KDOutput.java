@@ -1,4 +1,4 @@
-package dev.kdflow.trainer.kd;
+package dev.kdflow.trainer.loss;
 
 import ai.djl.ndarray.NDList;
 

@@ -1,12 +1,15 @@
-package dev.kdflow.trainer.bench;
+package dev.kdflow.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.kdflow.trainer.TestData;
+import dev.kdflow.api.DatasetSpec;
+import dev.kdflow.trainer.data.FashionMnist;
 import dev.kdflow.trainer.data.ImageData;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -16,7 +19,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Each mode of the KD step benchmark runs a few steps and prints the reference's JSON fields. The
  * times themselves are the benchmark's business, not a test's.
  */
-class KDStepBenchmarkTest {
+class KDStepBenchmarkIT {
   private static final List<String> FIELDS =
       List.of(
           "impl",
@@ -29,10 +32,12 @@ class KDStepBenchmarkTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"full", "teacher", "student"})
-  void everyModeReportsTheReferenceFields(String mode) {
+  void everyModeReportsTheReferenceFields(String mode) throws IOException {
     // two small batches and a partial one: the timed steps wrap around the whole batches, as the
     // reference's do, and the partial batch is left out
-    ImageData data = TestData.train(2 * 32 + 10);
+    ImageData data =
+        FashionMnist.load(Path.of(DatasetSpec.DEFAULT_FASHION_MNIST_PATH), true, new DatasetSpec())
+            .limit(2 * 32 + 10);
     KDStepBenchmark.Settings s = new KDStepBenchmark.Settings(mode, 1, 2, 1, 2, null, null, 32);
     ObjectNode out = KDStepBenchmark.run(s, data);
 

@@ -1,4 +1,4 @@
-package dev.kdflow.trainer.bench;
+package dev.kdflow.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -12,8 +12,8 @@ import dev.kdflow.api.TeacherSpec;
 import dev.kdflow.api.TrainingSpec;
 import dev.kdflow.trainer.ExperimentRunner;
 import dev.kdflow.trainer.training.EpochRecord;
-import dev.kdflow.trainer.training.TrainingListener;
-import dev.kdflow.trainer.training.TrainingResult;
+import dev.kdflow.trainer.training.TrainingOutcome;
+import dev.kdflow.trainer.training.TrainingProgressListener;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,7 +57,7 @@ public final class FashionMnistAccuracyBenchmark {
     Files.createDirectories(s.out());
     long start = System.nanoTime();
     System.out.println("teacher: resnet_small, " + s.teacherEpochs() + " epochs");
-    TrainingResult teacher =
+    TrainingOutcome teacher =
         new ExperimentRunner(teacherSpec(s), "teacher").addListener(progress("teacher")).run();
     // the student learns from ckpt_best, so that is the teacher accuracy that counts
     double teacherTop1 = teacher.best().value();
@@ -228,8 +228,8 @@ public final class FashionMnistAccuracyBenchmark {
     return spec;
   }
 
-  private static TrainingListener progress(String name) {
-    return new TrainingListener() {
+  private static TrainingProgressListener progress(String name) {
+    return new TrainingProgressListener() {
       @Override
       public void onEpochEnd(EpochRecord e) {
         System.out.printf(

@@ -1,4 +1,4 @@
-package dev.kdflow.trainer.bench;
+package dev.kdflow.bench;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
@@ -26,7 +26,8 @@ import dev.kdflow.trainer.loss.CrossEntropyLoss;
 import dev.kdflow.trainer.loss.KDLogitsLoss;
 import dev.kdflow.trainer.models.Models;
 import dev.kdflow.trainer.training.StepRecord;
-import dev.kdflow.trainer.training.TrainingListener;
+import dev.kdflow.trainer.training.TrainingParams;
+import dev.kdflow.trainer.training.TrainingProgressListener;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -205,7 +206,7 @@ public final class KDStepBenchmark {
         .setCacheTeacherOutputs(cached);
     long[] stepEnd = new long[total + 1];
     trainer.addListener(
-        new TrainingListener() {
+        new TrainingProgressListener() {
           @Override
           public void onStep(StepRecord step) {
             int i = (int) step.step();
@@ -215,7 +216,7 @@ public final class KDStepBenchmark {
             }
           }
         });
-    trainer.train(student, teacher, spec, batches, null);
+    trainer.train(student, teacher, TrainingParams.from(spec), batches, null);
     double[] ms = new double[s.reps()];
     for (int r = 0; r < s.reps(); r++) {
       int lastWarmup = r * (s.warmup() + s.steps()) + s.warmup();

@@ -12,7 +12,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kdflow.api.EmaParams;
 import dev.kdflow.api.TrainingSpec;
 import dev.kdflow.trainer.TestData;
-import dev.kdflow.trainer.TrainingFailedException;
 import dev.kdflow.trainer.checkpoint.NamedArrays;
 import dev.kdflow.trainer.checkpoint.Weights;
 import dev.kdflow.trainer.data.ImageBatches;
@@ -30,7 +29,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** ckpt_best reloads exactly; a stopped and resumed run equals an uninterrupted one. */
-class TrainerCheckpointIT {
+class SupervisedTrainerCheckpointIT {
   private static NDManager manager;
   private static ImageBatches train;
   private static ImageBatches valid;
@@ -79,28 +78,32 @@ class TrainerCheckpointIT {
 
   @Test
   void ckptBestLoadedIntoAFreshStudentReproducesTheRecordedAccuracy() throws IOException {
-    Trainer trainer = new Trainer("best", tmp).setStudentDescription("mlp", MLP);
-    TrainingResult r = trainer.train(build("mlp", MLP, 1), params(2), train, valid);
+    SupervisedTrainer trainer =
+        new SupervisedTrainer("best", tmp).setStudentDescription("mlp", MLP);
+    TrainingOutcome r =
+        trainer.train(build("mlp", MLP, 1), TrainingParams.from(params(2)), train, valid);
     Path best = r.bestCheckpoint();
     assertThat(best).isDirectory();
     CheckpointInfo info =
         new ObjectMapper()
-            .readValue(best.resolve(Trainer.INFO_FILE).toFile(), CheckpointInfo.class);
+            .readValue(best.resolve(ExperimentDirectory.INFO_FILE).toFile(), CheckpointInfo.class);
     assertThat(info.architecture()).isEqualTo("mlp");
     assertThat(info.ema()).isTrue();
     assertThat(info.epoch()).isEqualTo(r.best().epoch());
 
     Block fresh = build("mlp", MLP, 999);
     Weights.load(fresh, best, true);
-    EpochRecord.ValidMetrics again = Trainer.evaluate(fresh, valid);
+    EpochRecord.ValidMetrics again = SupervisedTrainer.evaluate(fresh, valid);
     assertThat(again.top1()).isEqualTo(info.value());
     assertThat(again.top5()).isEqualTo(info.valid().top5());
   }
 
   @Test
   void aCheckpointOfAnotherArchitectureIsRefusedByName() throws IOException {
-    Trainer trainer = new Trainer("other", tmp).setStudentDescription("mlp", MLP);
-    TrainingResult r = trainer.train(build("mlp", MLP, 1), params(1), train, valid);
+    SupervisedTrainer trainer =
+        new SupervisedTrainer("other", tmp).setStudentDescription("mlp", MLP);
+    TrainingOutcome r =
+        trainer.train(build("mlp", MLP, 1), TrainingParams.from(params(1)), train, valid);
     Block cnn = build("cnn", CNN, 1);
     assertThatThrownBy(() -> Weights.load(cnn, r.bestCheckpoint(), true))
         .isInstanceOf(IOException.class)
@@ -123,15 +126,16 @@ class TrainerCheckpointIT {
   private void assertResumeIsExact(String arch, Map<String, Object> archParams, TrainingSpec p)
       throws IOException {
     int epochs = p.getMaxEpochs();
-    TrainingResult full =
-        new Trainer("full", tmp)
+    TrainingOutcome full =
+        new SupervisedTrainer("full", tmp)
             .setStudentDescription(arch, archParams)
-            .train(build(arch, archParams, 1), p, train, valid);
+            .train(build(arch, archParams, 1), TrainingParams.from(p), train, valid);
     assertThat(full.epochsCompleted()).isEqualTo(epochs);
 
-    Trainer first = new Trainer("resumed", tmp).setStudentDescription(arch, archParams);
+    SupervisedTrainer first =
+        new SupervisedTrainer("resumed", tmp).setStudentDescription(arch, archParams);
     first.addListener(
-        new TrainingListener() {
+        new TrainingProgressListener() {
           @Override
           public void onEpochEnd(EpochRecord epoch) {
             if (epoch.epoch() == 1) {
@@ -139,24 +143,25 @@ class TrainerCheckpointIT {
             }
           }
         });
-    TrainingResult stopped = first.train(build(arch, archParams, 1), p, train, valid);
+    TrainingOutcome stopped =
+        first.train(build(arch, archParams, 1), TrainingParams.from(p), train, valid);
     assertThat(stopped.status()).isEqualTo(EndRecord.STOPPED);
     assertThat(stopped.epochsCompleted()).isEqualTo(1);
 
     p.setResume(true);
     List<StartRecord> starts = new java.util.ArrayList<>();
-    TrainingResult resumed =
-        new Trainer("resumed", tmp)
+    TrainingOutcome resumed =
+        new SupervisedTrainer("resumed", tmp)
             .setStudentDescription(arch, archParams)
             .addListener(
-                new TrainingListener() {
+                new TrainingProgressListener() {
                   @Override
                   public void onStart(StartRecord start) {
                     starts.add(start);
                   }
                 })
             // different initial weights: everything must come from ckpt_latest
-            .train(build(arch, archParams, 12345), p, train, valid);
+            .train(build(arch, archParams, 12345), TrainingParams.from(p), train, valid);
     assertThat(starts).singleElement().extracting(StartRecord::resumedFromEpoch).isEqualTo(1);
     assertThat(resumed.status()).isEqualTo(EndRecord.SUCCEEDED);
     assertThat(resumed.epochsCompleted()).isEqualTo(epochs);
@@ -191,12 +196,12 @@ class TrainerCheckpointIT {
 
   @Test
   void nanLossFailsClearlyAndLeavesCheckpointsIntact() throws IOException {
-    new Trainer("nan", tmp)
+    new SupervisedTrainer("nan", tmp)
         .setStudentDescription("mlp", MLP)
-        .train(build("mlp", MLP, 1), params(1), train, valid);
-    Path latest = tmp.resolve("nan").resolve(Trainer.LATEST);
+        .train(build("mlp", MLP, 1), TrainingParams.from(params(1)), train, valid);
+    Path latest = tmp.resolve("nan").resolve(ExperimentDirectory.LATEST);
     byte[] before = Files.readAllBytes(latest.resolve(Weights.MODULE_FILE));
-    String stateBefore = Files.readString(latest.resolve(Trainer.STATE_FILE));
+    String stateBefore = Files.readString(latest.resolve(ExperimentDirectory.STATE_FILE));
 
     TrainingSpec p = params(2);
     p.setResume(true);
@@ -205,17 +210,18 @@ class TrainerCheckpointIT {
     p.setLrWarmupEpochs(0);
     assertThatThrownBy(
             () ->
-                new Trainer("nan", tmp)
+                new SupervisedTrainer("nan", tmp)
                     .setStudentDescription("mlp", MLP)
-                    .train(build("mlp", MLP, 1), p, train, valid))
+                    .train(build("mlp", MLP, 1), TrainingParams.from(p), train, valid))
         .isInstanceOf(TrainingFailedException.class)
         .hasMessageContaining("loss is NaN")
         .hasMessageContaining("epoch 2");
     assertThat(Files.readAllBytes(latest.resolve(Weights.MODULE_FILE))).isEqualTo(before);
-    assertThat(Files.readString(latest.resolve(Trainer.STATE_FILE))).isEqualTo(stateBefore);
+    assertThat(Files.readString(latest.resolve(ExperimentDirectory.STATE_FILE)))
+        .isEqualTo(stateBefore);
     try (var files = Files.list(tmp.resolve("nan"))) {
       assertThat(files.map(f -> f.getFileName().toString()))
-          .containsExactlyInAnyOrder(Trainer.LATEST, Trainer.BEST);
+          .containsExactlyInAnyOrder(ExperimentDirectory.LATEST, ExperimentDirectory.BEST);
     }
   }
 }

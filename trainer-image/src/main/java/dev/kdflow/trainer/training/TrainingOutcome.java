@@ -14,7 +14,7 @@ import java.nio.file.Path;
  * @param latestCheckpoint ckpt_latest; null without checkpoints
  * @param bestCheckpoint ckpt_best; null when none was written
  */
-public record TrainingResult(
+public record TrainingOutcome(
     String status,
     int epochsCompleted,
     Integer resumedFromEpoch,

@@ -1,4 +1,4 @@
-package dev.kdflow.trainer;
+package dev.kdflow.trainer.training;
 
 /** Training started but could not finish (e.g. the loss became NaN); the CLI exits with 3. */
 public class TrainingFailedException extends RuntimeException {
