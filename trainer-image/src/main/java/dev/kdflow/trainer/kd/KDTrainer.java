@@ -15,6 +15,7 @@ import dev.kdflow.trainer.loss.KDLoss;
 import dev.kdflow.trainer.loss.LossParts;
 import dev.kdflow.trainer.recipe.ExperimentLoader;
 import dev.kdflow.trainer.training.Trainer;
+import dev.kdflow.trainer.training.TrainingListener;
 import dev.kdflow.trainer.training.TrainingResult;
 import java.nio.file.Path;
 import java.util.List;
@@ -53,9 +54,15 @@ public class KDTrainer extends Trainer {
     super(experimentName, ckptRootDir);
   }
 
-  /** The KD loss (default: {@link KDLogitsLoss} with α = 0.5, T = 1). */
+  /**
+   * The KD loss (default: {@link KDLogitsLoss} with α = 0.5, T = 1). A loss that is also a {@link
+   * TrainingListener} (DKD's warm-up follows the epoch) is registered as one.
+   */
   public KDTrainer setKDLoss(KDLoss loss) {
     this.kdLoss = loss;
+    if (loss instanceof TrainingListener listener) {
+      addListener(listener);
+    }
     return this;
   }
 
