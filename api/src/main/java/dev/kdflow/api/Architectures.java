@@ -19,8 +19,19 @@ public final class Architectures {
     INT,
     DOUBLE,
     BOOLEAN,
-    INT_LIST
+    INT_LIST,
+    /** One of the parameter's {@link Param#choices() choices}. */
+    CHOICE
   }
+
+  /** The {@code init} value that draws weights as PyTorch's layers do by default. */
+  public static final String INIT_PYTORCH = "pytorch";
+
+  /** The {@code init} value that draws weights He-normal with zero biases. */
+  public static final String INIT_KAIMING_NORMAL = "kaiming_normal";
+
+  /** The weight initialisation parameter every architecture accepts. */
+  public static final String INIT_PARAM = "init";
 
   /**
    * One accepted parameter.
@@ -29,8 +40,16 @@ public final class Architectures {
    * @param type the JSON type it must have
    * @param defaultValue the value used when the key is absent
    * @param description what it does
+   * @param choices the accepted values of a {@link ParamType#CHOICE} parameter; empty otherwise
    */
-  public record Param(String name, ParamType type, Object defaultValue, String description) {}
+  public record Param(
+      String name, ParamType type, Object defaultValue, String description, List<String> choices) {
+
+    /** A parameter that is not a choice. */
+    public Param(String name, ParamType type, Object defaultValue, String description) {
+      this(name, type, defaultValue, description, List.of());
+    }
+  }
 
   /**
    * One architecture.
@@ -103,6 +122,17 @@ public final class Architectures {
     for (Param p : params) {
       byName.put(p.name(), p);
     }
+    byName.put(
+        INIT_PARAM,
+        new Param(
+            INIT_PARAM,
+            ParamType.CHOICE,
+            INIT_PYTORCH,
+            "Weight initialisation: pytorch (default; PyTorch's default for Linear and Conv2d:"
+                + " weights kaiming_uniform(a=√5), i.e. U(-1/√fan_in, 1/√fan_in), biases"
+                + " U(-1/√fan_in, 1/√fan_in)) or kaiming_normal (weights N(0, 2/fan_in), zero"
+                + " biases). BatchNorm starts at γ=1, β=0 either way.",
+            List.of(INIT_PYTORCH, INIT_KAIMING_NORMAL)));
     CATALOGUE.put(name, new Architecture(name, description, Collections.unmodifiableMap(byName)));
   }
 
@@ -141,11 +171,14 @@ public final class Architectures {
                 + architecture
                 + "; accepted: "
                 + String.join(", ", arch.params().keySet()));
-      } else if (!hasType(e.getValue(), p.type())) {
+      } else if (!hasType(e.getValue(), p.type())
+          || (p.type() == ParamType.CHOICE && !p.choices().contains(e.getValue()))) {
         problems.add(
             at
                 + ": must be "
-                + describe(p.type())
+                + (p.type() == ParamType.CHOICE
+                    ? "one of " + String.join(", ", p.choices())
+                    : describe(p.type()))
                 + ", got "
                 + (e.getValue() == null ? "null" : "'" + e.getValue() + "'"));
       }
@@ -173,6 +206,8 @@ public final class Architectures {
         return v instanceof Boolean;
       case INT_LIST:
         return v instanceof List<?> l && !l.isEmpty() && l.stream().allMatch(Architectures::isInt);
+      case CHOICE:
+        return v instanceof String;
       default:
         return false;
     }
@@ -191,6 +226,7 @@ public final class Architectures {
       case DOUBLE -> "a number";
       case BOOLEAN -> "true or false";
       case INT_LIST -> "a non-empty list of integers";
+      case CHOICE -> "a string";
     };
   }
 }

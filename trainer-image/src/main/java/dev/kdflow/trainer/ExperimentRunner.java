@@ -28,7 +28,7 @@ import dev.kdflow.trainer.kd.KDTrainer;
 import dev.kdflow.trainer.kd.NormalizationAdapter;
 import dev.kdflow.trainer.kd.TorchScriptTeacher;
 import dev.kdflow.trainer.loss.CrossEntropyLoss;
-import dev.kdflow.trainer.loss.KDLogitsLoss;
+import dev.kdflow.trainer.loss.KDLosses;
 import dev.kdflow.trainer.models.Models;
 import dev.kdflow.trainer.recipe.ExperimentLoader;
 import dev.kdflow.trainer.training.CheckpointInfo;
@@ -306,7 +306,7 @@ public final class ExperimentRunner {
         KDTrainer kdTrainer = new KDTrainer(experimentName, root);
         kdTrainer
             .setKDSpec(kd)
-            .setKDLoss(KDLogitsLoss.from(lossSpec))
+            .setKDLoss(KDLosses.from(lossSpec))
             .setCacheTeacherOutputs(!Boolean.FALSE.equals(kd.getCacheTeacherOutputs()));
         t = kdTrainer;
       } else {

@@ -3,6 +3,7 @@ package dev.kdflow.api.validation;
 import dev.kdflow.api.Architectures;
 import dev.kdflow.api.CheckpointParams;
 import dev.kdflow.api.CheckpointsSpec;
+import dev.kdflow.api.DKDParams;
 import dev.kdflow.api.DatasetSpec;
 import dev.kdflow.api.EmaParams;
 import dev.kdflow.api.KDExperiment;
@@ -92,6 +93,9 @@ public final class KDExperimentValidator {
     student(spec.getStudent());
     teacher(spec.getTeacher(), spec.getStudent());
     kd(spec.getKd(), spec.getTeacher() != null);
+    if (spec.getKd() != null && spec.getKd().getLoss() != null) {
+      lossParameters(spec.getKd().getLoss(), spec.getTraining());
+    }
     training(spec.getTraining());
     dataset(spec.getDataset());
     checkpoints(spec.getCheckpoints());
@@ -677,6 +681,96 @@ public final class KDExperimentValidator {
 
   private static boolean isBlank(String s) {
     return s == null || s.isBlank();
+  }
+
+  /** The parameters each loss type accepts: none is read and then ignored by another type. */
+  private void lossParameters(LossSpec loss, TrainingSpec training) {
+    String p = "spec.kd.loss";
+    LossSpec.Type type = loss.typeOrDefault();
+    String name = type.specName();
+    Double alpha = loss.getDistillationLossCoeff();
+    if (type != LossSpec.Type.KD_LOGITS
+        && alpha != null
+        && alpha != LossSpec.DEFAULT_DISTILLATION_LOSS_COEFF) {
+      add(
+          p + ".distillationLossCoeff",
+          "applies to KDLogitsLoss only; "
+              + name
+              + " weighs its terms with "
+              + (type == LossSpec.Type.DKD
+                  ? "taskLossWeight, dkd.alpha and dkd.beta"
+                  : "taskLossWeight and distillationLossWeight"));
+    }
+    if (loss.getTaskLossWeight() != null) {
+      if (type == LossSpec.Type.KD_LOGITS) {
+        add(
+            p + ".taskLossWeight",
+            "applies to HintonKD, DKD and DIST; KDLogitsLoss weighs the task loss with 1 -"
+                + " distillationLossCoeff");
+      } else if (!(loss.getTaskLossWeight() >= 0)) {
+        add(p + ".taskLossWeight", "must be >= 0, got " + loss.getTaskLossWeight());
+      }
+    }
+    if (loss.getDistillationLossWeight() != null) {
+      if (type != LossSpec.Type.HINTON_KD && type != LossSpec.Type.DIST) {
+        add(
+            p + ".distillationLossWeight",
+            "applies to HintonKD and DIST; "
+                + (type == LossSpec.Type.DKD
+                    ? "DKD weighs its terms with dkd.alpha and dkd.beta"
+                    : "KDLogitsLoss uses distillationLossCoeff"));
+      } else if (!(loss.getDistillationLossWeight() >= 0)) {
+        add(p + ".distillationLossWeight", "must be >= 0, got " + loss.getDistillationLossWeight());
+      }
+    }
+    if (loss.logitStandardizationOrDefault() && type == LossSpec.Type.DIST) {
+      add(
+          p + ".logitStandardization",
+          "applies to KDLogitsLoss, HintonKD and DKD; DIST's Pearson correlations already ignore"
+              + " each sample's logit scale");
+    }
+    if (loss.getDkd() != null) {
+      if (type != LossSpec.Type.DKD) {
+        add(p + ".dkd", "applies only to type DKD; set type: DKD or remove dkd");
+      } else {
+        DKDParams d = loss.getDkd();
+        nonNegative(p + ".dkd.alpha", d.getAlpha());
+        nonNegative(p + ".dkd.beta", d.getBeta());
+        if (d.getWarmupEpochs() != null && d.getWarmupEpochs() < 0) {
+          add(p + ".dkd.warmupEpochs", "must be >= 0 (0: no warm-up), got " + d.getWarmupEpochs());
+        }
+      }
+    }
+    if (type == LossSpec.Type.DKD && training != null && training.getMaxEpochs() != null) {
+      int warmup = loss.dkdOrDefault().warmupEpochsOrDefault();
+      if (warmup > training.getMaxEpochs()) {
+        add(
+            p + ".dkd.warmupEpochs",
+            "is "
+                + warmup
+                + (loss.getDkd() == null || loss.getDkd().getWarmupEpochs() == null
+                    ? " (the default)"
+                    : "")
+                + " but training.maxEpochs is "
+                + training.getMaxEpochs()
+                + ", so the DKD term would never reach full weight; set dkd.warmupEpochs <="
+                + " maxEpochs (0 disables the warm-up)");
+      }
+    }
+    if (loss.getDist() != null) {
+      if (type != LossSpec.Type.DIST) {
+        add(p + ".dist", "applies only to type DIST; set type: DIST or remove dist");
+      } else {
+        nonNegative(p + ".dist.beta", loss.getDist().getBeta());
+        nonNegative(p + ".dist.gamma", loss.getDist().getGamma());
+      }
+    }
+  }
+
+  private void nonNegative(String path, Double value) {
+    if (value != null && !(value >= 0 && Double.isFinite(value))) {
+      add(path, "must be a finite number >= 0, got " + value);
+    }
   }
 
   private static boolean hasWhitespace(String s) {

@@ -7,13 +7,17 @@ import ai.djl.training.ParameterStore;
 import dev.kdflow.api.KDSpec;
 import dev.kdflow.api.LossSpec;
 import dev.kdflow.trainer.data.ImageBatches;
+import dev.kdflow.trainer.loss.EpochAwareLoss;
 import dev.kdflow.trainer.loss.KDLogitsLoss;
 import dev.kdflow.trainer.loss.KDLoss;
 import dev.kdflow.trainer.loss.KDOutput;
 import dev.kdflow.trainer.loss.LossParts;
+import dev.kdflow.trainer.training.EpochRecord;
+import dev.kdflow.trainer.training.StartRecord;
 import dev.kdflow.trainer.training.SupervisedTrainer;
 import dev.kdflow.trainer.training.TrainingOutcome;
 import dev.kdflow.trainer.training.TrainingParams;
+import dev.kdflow.trainer.training.TrainingProgressListener;
 import dev.kdflow.trainer.training.TrainingTask;
 import java.nio.file.Path;
 
@@ -37,9 +41,28 @@ public class KDTrainer extends SupervisedTrainer {
     super(experimentName, ckptRootDir);
   }
 
-  /** The KD loss (default: {@link KDLogitsLoss} with α = 0.5, T = 1). */
+  /**
+   * The KD loss (default: {@link KDLogitsLoss} with α = 0.5, T = 1). An {@link EpochAwareLoss}
+   * (DKD's warm-up follows the epoch) is told the finished epochs at the start, a resumed run
+   * included, and after every epoch.
+   */
   public KDTrainer setKDLoss(KDLoss loss) {
     this.kdLoss = loss;
+    if (loss instanceof EpochAwareLoss epochAware) {
+      addListener(
+          new TrainingProgressListener() {
+            @Override
+            public void onStart(StartRecord start) {
+              Integer resumed = start.resumedFromEpoch();
+              epochAware.setEpochsDone(resumed == null ? 0 : resumed);
+            }
+
+            @Override
+            public void onEpochEnd(EpochRecord epoch) {
+              epochAware.setEpochsDone(epoch.epoch());
+            }
+          });
+    }
     return this;
   }
 

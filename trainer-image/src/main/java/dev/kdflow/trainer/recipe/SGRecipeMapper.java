@@ -3,6 +3,8 @@ package dev.kdflow.trainer.recipe;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kdflow.api.CheckpointParams;
 import dev.kdflow.api.CheckpointsSpec;
+import dev.kdflow.api.DISTParams;
+import dev.kdflow.api.DKDParams;
 import dev.kdflow.api.DatasetSpec;
 import dev.kdflow.api.EmaParams;
 import dev.kdflow.api.KDExperiment;
@@ -367,17 +369,79 @@ public final class SGRecipeMapper {
     }
   }
 
+  /**
+   * {@code loss} and {@code criterion_params}: SuperGradients' {@code KDLogitsLoss} (also by its
+   * registry name {@code kd_loss}) and kdflow's {@code HintonKD}, {@code DKD} and {@code DIST}.
+   * Each reads only its own constructor keys; a key of another type is rejected naming the types
+   * that take it.
+   */
   private static void lossOf(RecipeNode hp, LossSpec loss) {
     String name = hp.string("loss");
-    if (name != null && !name.equals("KDLogitsLoss") && !name.equals("kd_loss")) {
-      hp.problem("loss", "only KDLogitsLoss is supported, got " + name);
+    LossSpec.Type type = LossSpec.Type.KD_LOGITS;
+    if (name != null && !name.equals("kd_loss")) {
+      type = null;
+      for (LossSpec.Type t : LossSpec.Type.values()) {
+        if (t.specName().equals(name)) {
+          type = t;
+        }
+      }
+      if (type == null) {
+        hp.problem(
+            "loss",
+            "only KDLogitsLoss is supported from SuperGradients (kdflow adds HintonKD, DKD and"
+                + " DIST), got "
+                + name);
+        return;
+      }
     }
+    loss.setType(type);
     RecipeNode cp = hp.object("criterion_params");
     if (cp == null) {
       return;
     }
-    set(cp.number("distillation_loss_coeff"), loss::setDistillationLossCoeff);
     set(cp.number("temperature"), loss::setTemperature);
+    boolean kdLogits = type == LossSpec.Type.KD_LOGITS;
+    boolean dkd = type == LossSpec.Type.DKD;
+    boolean dist = type == LossSpec.Type.DIST;
+    boolean weighted = type == LossSpec.Type.HINTON_KD || dist;
+    if (onlyFor(cp, "distillation_loss_coeff", kdLogits, "KDLogitsLoss")) {
+      set(cp.number("distillation_loss_coeff"), loss::setDistillationLossCoeff);
+    }
+    if (onlyFor(cp, "task_loss_weight", !kdLogits, "HintonKD, DKD and DIST")) {
+      set(cp.number("task_loss_weight"), loss::setTaskLossWeight);
+    }
+    if (onlyFor(cp, "distillation_loss_weight", weighted, "HintonKD and DIST")) {
+      set(cp.number("distillation_loss_weight"), loss::setDistillationLossWeight);
+    }
+    if (onlyFor(cp, "logit_standardization", !dist, "KDLogitsLoss, HintonKD and DKD")) {
+      set(cp.bool("logit_standardization"), loss::setLogitStandardization);
+    }
+    if (onlyFor(cp, "alpha", dkd, "DKD")) {
+      Double alpha = cp.number("alpha");
+      if (alpha != null) {
+        dkdParams(loss).setAlpha(alpha);
+      }
+    }
+    if (onlyFor(cp, "warmup_epochs", dkd, "DKD")) {
+      Integer warmup = cp.integer("warmup_epochs");
+      if (warmup != null) {
+        dkdParams(loss).setWarmupEpochs(warmup);
+      }
+    }
+    if (onlyFor(cp, "beta", dkd || dist, "DKD and DIST")) {
+      Double beta = cp.number("beta");
+      if (beta != null && dkd) {
+        dkdParams(loss).setBeta(beta);
+      } else if (beta != null) {
+        distParams(loss).setBeta(beta);
+      }
+    }
+    if (onlyFor(cp, "gamma", dist, "DIST")) {
+      Double gamma = cp.number("gamma");
+      if (gamma != null) {
+        distParams(loss).setGamma(gamma);
+      }
+    }
     JsonNode task = cp.raw("task_loss_fn");
     if (task == null) {
       return;
@@ -490,6 +554,30 @@ public final class SGRecipeMapper {
             + name
             + "; use fashion_mnist_*, mnist_*, cifar10_* or imagenet_*/image_folder_*");
     return null;
+  }
+
+  /** True when {@code key} may be read for this loss type; else reports it, naming its types. */
+  private static boolean onlyFor(RecipeNode cp, String key, boolean applies, String types) {
+    if (applies || !cp.has(key)) {
+      return applies;
+    }
+    cp.raw(key);
+    cp.problem(key, "applies to " + types + " only; set training_hyperparams.loss accordingly");
+    return false;
+  }
+
+  private static DKDParams dkdParams(LossSpec loss) {
+    if (loss.getDkd() == null) {
+      loss.setDkd(new DKDParams());
+    }
+    return loss.getDkd();
+  }
+
+  private static DISTParams distParams(LossSpec loss) {
+    if (loss.getDist() == null) {
+      loss.setDist(new DISTParams());
+    }
+    return loss.getDist();
   }
 
   private static <T> void set(T value, java.util.function.Consumer<T> setter) {
