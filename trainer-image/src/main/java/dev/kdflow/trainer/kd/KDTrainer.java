@@ -36,8 +36,8 @@ public class KDTrainer extends Trainer {
    * with {@code key.path=value} overrides) and runs it as {@code kdflow train --recipe} does,
    * without the CLI's progress display.
    *
-   * @throws dev.kdflow.trainer.recipe.InvalidInputException when the recipe cannot be read
-   * @throws dev.kdflow.trainer.InvalidExperimentException before training, on bad input
+   * @throws dev.kdflow.api.validation.InvalidExperimentException before training, when the recipe
+   *     cannot be read or its experiment cannot run
    * @throws dev.kdflow.trainer.TrainingFailedException when training fails
    */
   public static TrainingResult trainFromConfig(Path recipe, List<String> overrides) {

@@ -15,8 +15,10 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.kdflow.api.EmaParams;
+import dev.kdflow.api.SpecDefaults;
 import dev.kdflow.api.TrainingSpec;
+import dev.kdflow.api.validation.InvalidExperimentException;
+import dev.kdflow.api.validation.KDExperimentValidator;
 import dev.kdflow.trainer.TrainingFailedException;
 import dev.kdflow.trainer.checkpoint.AtomicDirectory;
 import dev.kdflow.trainer.checkpoint.NamedArrays;
@@ -192,8 +194,10 @@ public class Trainer {
 
   /** Runs the training loop for a task. */
   protected TrainingResult run(
-      Task task, TrainingSpec params, ImageBatches trainLoader, ImageBatches validLoader) {
-    checkParams(params);
+      Task task, TrainingSpec given, ImageBatches trainLoader, ImageBatches validLoader) {
+    // The same rules and defaults as a manifest's, for callers that build the params in Java.
+    InvalidExperimentException.throwIfErrors(KDExperimentValidator.validateTraining(given));
+    TrainingSpec params = SpecDefaults.resolve(given, TrainingSpec.class);
     Block student = task.student();
     Map<String, Parameter> all = Weights.parameters(student);
     Map<String, Parameter> trainable = new LinkedHashMap<>();
@@ -208,8 +212,8 @@ public class Trainer {
     }
     int maxEpochs = params.getMaxEpochs();
     int stepsPerEpoch = trainLoader.numBatches();
-    long seed = params.getSeed() == null ? 42L : params.getSeed();
-    int validFreq = params.getRunValidationFreq() == null ? 1 : params.getRunValidationFreq();
+    long seed = params.getSeed();
+    int validFreq = params.getRunValidationFreq();
     String metric = params.getMetricToWatch() == TrainingSpec.Metric.TOP5 ? "top5" : "top1";
     double clip = params.getClipGradNorm() == null ? 0 : params.getClipGradNorm();
     LrSchedule schedule = new LrSchedule(params);
@@ -220,12 +224,8 @@ public class Trainer {
         NDManager.newBaseManager(all.values().iterator().next().getArray().getDevice())) {
       ParameterOptimizer optimizer = ParameterOptimizer.create(params, trainable, root);
       Ema ema =
-          Boolean.TRUE.equals(params.getEma())
-              ? new Ema(
-                  all,
-                  params.getEmaParams() == null ? new EmaParams() : params.getEmaParams(),
-                  (long) maxEpochs * stepsPerEpoch,
-                  root)
+          params.getEma()
+              ? new Ema(all, params.getEmaParams(), (long) maxEpochs * stepsPerEpoch, root)
               : null;
       ParameterStore ps = new ParameterStore(root, false);
 
@@ -446,15 +446,6 @@ public class Trainer {
           expDir,
           expDir == null ? null : expDir.resolve(LATEST),
           bestDir != null && Files.isDirectory(bestDir) ? bestDir : null);
-    }
-  }
-
-  private static void checkParams(TrainingSpec params) {
-    if (params.getMaxEpochs() == null || params.getMaxEpochs() < 1) {
-      throw new IllegalArgumentException("training.maxEpochs must be >= 1");
-    }
-    if (params.getInitialLr() == null || !(params.getInitialLr() > 0)) {
-      throw new IllegalArgumentException("training.initialLr must be > 0");
     }
   }
 
