@@ -105,6 +105,16 @@ public final class KDExperimentValidator {
   }
 
   /**
+   * Validates KD settings alone (paths start with {@code spec.kd}) for a run with a teacher, for
+   * callers that build them in Java.
+   */
+  public static List<ValidationProblem> validateKD(KDSpec kd) {
+    KDExperimentValidator v = new KDExperimentValidator();
+    v.kd(kd, true);
+    return v.problems;
+  }
+
+  /**
    * Validates an architecture name and its parameters against {@link Architectures}.
    *
    * @param path the model's field path, e.g. {@code spec.student}; problems are reported at {@code

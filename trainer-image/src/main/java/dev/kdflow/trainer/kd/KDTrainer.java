@@ -7,7 +7,10 @@ import ai.djl.training.ParameterStore;
 import dev.kdflow.api.KDExperiment;
 import dev.kdflow.api.KDSpec;
 import dev.kdflow.api.LossSpec;
+import dev.kdflow.api.SpecDefaults;
 import dev.kdflow.api.TrainingSpec;
+import dev.kdflow.api.validation.InvalidExperimentException;
+import dev.kdflow.api.validation.KDExperimentValidator;
 import dev.kdflow.trainer.ExperimentRunner;
 import dev.kdflow.trainer.data.ImageBatches;
 import dev.kdflow.trainer.loss.KDLogitsLoss;
@@ -90,7 +93,9 @@ public class KDTrainer extends Trainer {
    * ImageBatches)}.
    */
   public KDTrainer setKDSpec(KDSpec spec) {
-    this.kdSpec = spec == null ? new KDSpec() : spec;
+    // The rules and defaults a manifest's spec.kd gets.
+    InvalidExperimentException.throwIfErrors(KDExperimentValidator.validateKD(spec));
+    this.kdSpec = SpecDefaults.resolve(spec, KDSpec.class);
     return this;
   }
 
@@ -111,9 +116,7 @@ public class KDTrainer extends Trainer {
         kdSpec.getTeacherInputAdapter() == null
             ? null
             : NormalizationAdapter.from(kdSpec.getTeacherInputAdapter());
-    KDModule module =
-        new KDModule(
-            student, teacher, adapter, !Boolean.FALSE.equals(kdSpec.getRunTeacherOnEval()));
+    KDModule module = new KDModule(student, teacher, adapter, kdSpec.getRunTeacherOnEval());
     if (foldTeacherBatchNorm != null) {
       module.setFoldTeacherBatchNorm(foldTeacherBatchNorm);
     }

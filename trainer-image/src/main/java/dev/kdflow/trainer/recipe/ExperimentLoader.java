@@ -166,7 +166,9 @@ public final class ExperimentLoader {
     }
     String kind = root.path("kind").asText("");
     String apiVersion = root.path("apiVersion").asText("");
-    return KDExperiment.KIND.equals(kind) && apiVersion.startsWith(KDExperiment.GROUP + "/")
+    // A KDExperiment with a wrong apiVersion, or a kdflow kind with a typo, is checked (and
+    // refused), not skipped.
+    return KDExperiment.KIND.equals(kind) || apiVersion.startsWith(KDExperiment.GROUP + "/")
         ? java.util.Optional.empty()
         : java.util.Optional.of(apiVersion + "/" + kind);
   }
