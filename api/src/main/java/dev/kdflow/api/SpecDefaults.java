@@ -19,7 +19,9 @@ public final class SpecDefaults {
    */
   private static final ObjectMapper MAPPER =
       JsonMapper.builder()
-          .serializationInclusion(JsonInclude.Include.NON_NULL)
+          .defaultPropertyInclusion(
+              JsonInclude.Value.construct(
+                  JsonInclude.Include.NON_NULL, JsonInclude.Include.USE_DEFAULTS))
           .defaultSetterInfo(JsonSetter.Value.forValueNulls(Nulls.SKIP))
           .build();
 
