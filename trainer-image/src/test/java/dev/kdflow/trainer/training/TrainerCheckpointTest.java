@@ -11,6 +11,8 @@ import ai.djl.nn.Block;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kdflow.api.EmaParams;
 import dev.kdflow.api.TrainingSpec;
+import dev.kdflow.api.validation.InvalidExperimentException;
+import dev.kdflow.api.validation.ValidationProblem;
 import dev.kdflow.trainer.TestData;
 import dev.kdflow.trainer.TrainingFailedException;
 import dev.kdflow.trainer.checkpoint.NamedArrays;
@@ -66,7 +68,9 @@ class TrainerCheckpointTest {
     p.setInitialLr(0.05);
     p.setSeed(7L);
     p.setLrMode(TrainingSpec.LrMode.COSINE);
-    p.setLrWarmupEpochs(1);
+    // One warm-up epoch, unless that is the whole run (the rule set refuses a schedule that
+    // never starts, as for a manifest).
+    p.setLrWarmupEpochs(Math.min(1, epochs - 1));
     p.setEma(true);
     EmaParams ema = new EmaParams();
     ema.setDecay(0.9);
@@ -95,6 +99,22 @@ class TrainerCheckpointTest {
     EpochRecord.ValidMetrics again = Trainer.evaluate(fresh, valid);
     assertThat(again.top1()).isEqualTo(info.value());
     assertThat(again.top5()).isEqualTo(info.valid().top5());
+  }
+
+  @Test
+  void theLibraryEntryRefusesWhatAManifestIsRefusedFor() {
+    TrainingSpec p = params(1);
+    p.setLrWarmupEpochs(1);
+    p.setInitialLr(0.0);
+    Trainer trainer = new Trainer("refused", tmp).setStudentDescription("mlp", MLP);
+    assertThatThrownBy(() -> trainer.train(build("mlp", MLP, 1), p, train, valid))
+        .isInstanceOfSatisfying(
+            InvalidExperimentException.class,
+            e ->
+                assertThat(e.problems())
+                    .extracting(ValidationProblem::fieldPath)
+                    .containsExactly("spec.training.initialLr", "spec.training.lrWarmupEpochs"));
+    assertThat(tmp.resolve("refused")).doesNotExist();
   }
 
   @Test
