@@ -346,13 +346,13 @@ public final class KDExperimentValidator {
                 + a
                 + ", T "
                 + temperature
-                + "): the distillation term's gradient grows with α·T (T² times a softmax(s/T)"
-                + " gradient of size 1/T), so at a learning rate tuned for cross-entropy training"
-                + " can diverge; lower training.initialLr about "
+                + "): the distillation term's gradient with respect to the student's logits is"
+                + " α·T·(softmax(s/T) − softmax(t/T)), so training at a learning rate tuned for"
+                + " cross-entropy alone can diverge; lower training.initialLr about "
                 + round(a * temperature)
-                + "-fold, or lower T or α (α·T <= "
+                + "-fold, or lower T or α (this warning starts above α·T = "
                 + round(STEEP_DISTILLATION_GRADIENT)
-                + " is usually safe)");
+                + ")");
       }
       Double ls = loss.getLabelSmoothing();
       if (ls != null && !(ls >= 0 && ls < 1)) {
