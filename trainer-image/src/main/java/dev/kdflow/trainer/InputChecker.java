@@ -6,6 +6,7 @@ import dev.kdflow.api.CheckpointParams;
 import dev.kdflow.api.DatasetSpec;
 import dev.kdflow.api.KDExperimentSpec;
 import dev.kdflow.api.ModelSpec;
+import dev.kdflow.api.SpecDefaults;
 import dev.kdflow.api.TeacherSpec;
 import dev.kdflow.api.validation.KDExperimentValidator;
 import dev.kdflow.api.validation.ValidationProblem;
@@ -61,7 +62,7 @@ public final class InputChecker {
         checkpoint("spec.teacher", teacher, writtenBeforeUse, problems);
       }
     }
-    DatasetSpec d = spec.getDataset() == null ? new DatasetSpec() : spec.getDataset();
+    DatasetSpec d = SpecDefaults.resolve(spec.getDataset(), DatasetSpec.class);
     Path dir = DatasetLoader.directoryOf(d);
     if (dir != null && !Files.isDirectory(dir)) {
       problems.add(
