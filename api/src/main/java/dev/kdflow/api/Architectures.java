@@ -21,7 +21,37 @@ public final class Architectures {
     BOOLEAN,
     INT_LIST,
     /** One of the parameter's {@link Param#choices() choices}. */
-    CHOICE
+    CHOICE;
+
+    /** Whether a JSON value (as Jackson binds it) has this type. */
+    public boolean accepts(Object v) {
+      return switch (this) {
+        case INT -> isInt(v);
+        case DOUBLE -> v instanceof Number;
+        case BOOLEAN -> v instanceof Boolean;
+        case INT_LIST ->
+            v instanceof List<?> l && !l.isEmpty() && l.stream().allMatch(ParamType::isInt);
+        case CHOICE -> v instanceof String;
+      };
+    }
+
+    /** The type in words, for messages: "an integer", "a number", ... */
+    public String description() {
+      return switch (this) {
+        case INT -> "an integer";
+        case DOUBLE -> "a number";
+        case BOOLEAN -> "true or false";
+        case INT_LIST -> "a non-empty list of integers";
+        case CHOICE -> "a string";
+      };
+    }
+
+    private static boolean isInt(Object v) {
+      return v instanceof Integer
+          || v instanceof Long
+          || v instanceof Short
+          || (v instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue()));
+    }
   }
 
   /** The {@code init} value that draws weights as PyTorch's layers do by default. */
@@ -146,46 +176,6 @@ public final class Architectures {
     return new ArrayList<>(CATALOGUE.keySet());
   }
 
-  /**
-   * Checks archParams against the catalogue.
-   *
-   * @param architecture registry name (must exist)
-   * @param archParams the user's parameters
-   * @param path the field path of archParams, used in messages
-   * @return one message per problem, each starting with the field path
-   */
-  public static List<String> checkParams(
-      String architecture, Map<String, Object> archParams, String path) {
-    List<String> problems = new ArrayList<>();
-    Architecture arch = CATALOGUE.get(architecture);
-    if (arch == null || archParams == null) {
-      return problems;
-    }
-    for (Map.Entry<String, Object> e : archParams.entrySet()) {
-      Param p = arch.params().get(e.getKey());
-      String at = path + "." + e.getKey();
-      if (p == null) {
-        problems.add(
-            at
-                + ": unknown parameter of "
-                + architecture
-                + "; accepted: "
-                + String.join(", ", arch.params().keySet()));
-      } else if (!hasType(e.getValue(), p.type())
-          || (p.type() == ParamType.CHOICE && !p.choices().contains(e.getValue()))) {
-        problems.add(
-            at
-                + ": must be "
-                + (p.type() == ParamType.CHOICE
-                    ? "one of " + String.join(", ", p.choices())
-                    : describe(p.type()))
-                + ", got "
-                + (e.getValue() == null ? "null" : "'" + e.getValue() + "'"));
-      }
-    }
-    return problems;
-  }
-
   /** Resolves a parameter: the user's value or the catalogue default. */
   public static Object valueOf(String architecture, Map<String, Object> archParams, String param) {
     Architecture arch = CATALOGUE.get(architecture);
@@ -194,39 +184,5 @@ public final class Architectures {
     }
     Object v = archParams == null ? null : archParams.get(param);
     return v != null ? v : arch.params().get(param).defaultValue();
-  }
-
-  private static boolean hasType(Object v, ParamType type) {
-    switch (type) {
-      case INT:
-        return isInt(v);
-      case DOUBLE:
-        return v instanceof Number;
-      case BOOLEAN:
-        return v instanceof Boolean;
-      case INT_LIST:
-        return v instanceof List<?> l && !l.isEmpty() && l.stream().allMatch(Architectures::isInt);
-      case CHOICE:
-        return v instanceof String;
-      default:
-        return false;
-    }
-  }
-
-  private static boolean isInt(Object v) {
-    return v instanceof Integer
-        || v instanceof Long
-        || v instanceof Short
-        || (v instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue()));
-  }
-
-  private static String describe(ParamType type) {
-    return switch (type) {
-      case INT -> "an integer";
-      case DOUBLE -> "a number";
-      case BOOLEAN -> "true or false";
-      case INT_LIST -> "a non-empty list of integers";
-      case CHOICE -> "a string";
-    };
   }
 }

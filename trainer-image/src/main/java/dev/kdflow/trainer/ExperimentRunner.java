@@ -8,7 +8,6 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.kdflow.api.Architectures;
 import dev.kdflow.api.CheckpointParams;
 import dev.kdflow.api.DatasetSpec;
 import dev.kdflow.api.KDExperiment;
@@ -16,8 +15,12 @@ import dev.kdflow.api.KDExperimentSpec;
 import dev.kdflow.api.KDSpec;
 import dev.kdflow.api.LossSpec;
 import dev.kdflow.api.ModelSpec;
+import dev.kdflow.api.SpecDefaults;
 import dev.kdflow.api.TeacherSpec;
 import dev.kdflow.api.TrainingSpec;
+import dev.kdflow.api.validation.InvalidExperimentException;
+import dev.kdflow.api.validation.KDExperimentValidator;
+import dev.kdflow.api.validation.ValidationProblem;
 import dev.kdflow.trainer.checkpoint.AtomicDirectory;
 import dev.kdflow.trainer.checkpoint.Weights;
 import dev.kdflow.trainer.data.DatasetLoader;
@@ -47,23 +50,30 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * Runs one experiment spec end to end, as {@code kdflow run} does: checks the spec, loads the
  * dataset, builds the student (and the teacher: registry architecture with a checkpoint, or a
  * TorchScript file), then trains with {@link KDTrainer} (teacher given) or {@link
- * SupervisedTrainer} (no teacher). Everything that can be wrong with the input is found before
- * training starts and reported as {@link InvalidExperimentException} naming the field; failures
- * during training are {@link TrainingFailedException}. Writes {@code metrics.jsonl} and the
- * checkpoints under {@code <checkpoints.rootDir>/<experimentName>/}.
+ * SupervisedTrainer} (no teacher). The spec's unset fields get the {@code api} defaults ({@link
+ * SpecDefaults}) once, here. Everything that can be wrong with the input is found before training
+ * starts ({@link KDExperimentValidator}'s rules, then {@link InputChecker}'s file checks) and
+ * reported as {@link InvalidExperimentException} naming the field; failures during training are
+ * {@link TrainingFailedException}. Writes {@code metrics.jsonl} and the checkpoints under {@code
+ * <checkpoints.rootDir>/<experimentName>/}.
  */
 public final class ExperimentRunner {
   /** Checkpoint root when the spec names none. */
   public static final String DEFAULT_ROOT_DIR = "checkpoints";
 
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(ExperimentRunner.class);
   private final KDExperimentSpec spec;
   private final String experimentName;
+  private Consumer<ValidationProblem> warnings =
+      w -> LOG.warn("{}: {}", w.fieldPath(), w.message());
   private final List<TrainingProgressListener> listeners = new ArrayList<>();
   private volatile SupervisedTrainer trainer;
   private volatile boolean stopRequested;
@@ -73,9 +83,8 @@ public final class ExperimentRunner {
    * @param name the experiment's name (metadata.name); {@code checkpoints.experimentName} wins
    */
   public ExperimentRunner(KDExperimentSpec spec, String name) {
-    this.spec = spec;
-    String fromSpec =
-        spec.getCheckpoints() == null ? null : spec.getCheckpoints().getExperimentName();
+    this.spec = SpecDefaults.resolve(spec, KDExperimentSpec.class);
+    String fromSpec = this.spec.getCheckpoints().getExperimentName();
     this.experimentName = fromSpec != null && !fromSpec.isBlank() ? fromSpec : name;
   }
 
@@ -84,8 +93,8 @@ public final class ExperimentRunner {
    * with {@code key.path=value} overrides) and runs it as {@code kdflow train --recipe} does,
    * without the CLI's progress display.
    *
-   * @throws dev.kdflow.trainer.recipe.InvalidInputException when the recipe cannot be read
-   * @throws dev.kdflow.trainer.InvalidExperimentException before training, on bad input
+   * @throws InvalidExperimentException before training, when the recipe cannot be read or its
+   *     experiment cannot run
    * @throws dev.kdflow.trainer.training.TrainingFailedException when training fails
    */
   public static TrainingOutcome trainFromConfig(Path recipe, List<String> overrides) {
@@ -96,6 +105,15 @@ public final class ExperimentRunner {
   /** Receives progress events (progress bars, status endpoints). */
   public ExperimentRunner addListener(TrainingProgressListener listener) {
     listeners.add(listener);
+    return this;
+  }
+
+  /**
+   * Where the spec's warnings go when {@link #run()} starts (default: the log). A caller that
+   * showed them already (the CLI checks every file first) passes a no-op.
+   */
+  public ExperimentRunner onWarning(Consumer<ValidationProblem> receiver) {
+    this.warnings = receiver;
     return this;
   }
 
@@ -115,125 +133,9 @@ public final class ExperimentRunner {
 
   /** {@code <rootDir>/<experimentName>}. */
   public Path experimentDir() {
-    String root = spec.getCheckpoints() == null ? null : spec.getCheckpoints().getRootDir();
+    String root = spec.getCheckpoints().getRootDir();
     return Path.of(root == null || root.isBlank() ? DEFAULT_ROOT_DIR : root)
         .resolve(experimentName);
-  }
-
-  /**
-   * Checks a spec without loading anything big: architectures and arch params against the
-   * catalogue, required training fields, the existence of dataset directory, checkpoints and
-   * TorchScript file.
-   *
-   * @return one message per problem, each starting with the field path; empty when fine
-   */
-  public static List<String> check(KDExperimentSpec spec) {
-    List<String> problems = new ArrayList<>();
-    if (spec.getStudent() == null) {
-      problems.add("spec.student: required");
-    } else {
-      checkModel(spec.getStudent(), "spec.student", problems);
-    }
-    TeacherSpec teacher = spec.getTeacher();
-    if (teacher != null) {
-      boolean ts = teacher.getTorchscript() != null && !teacher.getTorchscript().isBlank();
-      if (ts && teacher.getArchitecture() != null) {
-        problems.add(
-            "spec.teacher: give either torchscript or architecture (with a checkpoint), not both");
-      } else if (ts) {
-        if (!Files.isRegularFile(Path.of(teacher.getTorchscript()))) {
-          problems.add("spec.teacher.torchscript: file not found: " + teacher.getTorchscript());
-        }
-      } else {
-        checkModel(teacher, "spec.teacher", problems);
-        if (teacher.getCheckpoint() == null
-            || teacher.getCheckpoint().getCheckpointPath() == null) {
-          problems.add(
-              "spec.teacher.checkpoint.checkpointPath: a teacher needs trained weights (or use"
-                  + " spec.teacher.torchscript)");
-        }
-      }
-    }
-    TrainingSpec t = spec.getTraining();
-    if (t == null) {
-      problems.add("spec.training: required");
-    } else {
-      if (t.getMaxEpochs() == null || t.getMaxEpochs() < 1) {
-        problems.add("spec.training.maxEpochs: must be an integer >= 1");
-      }
-      if (t.getInitialLr() == null || !(t.getInitialLr() > 0)) {
-        problems.add("spec.training.initialLr: must be > 0");
-      }
-    }
-    DatasetSpec d = spec.getDataset() == null ? new DatasetSpec() : spec.getDataset();
-    Path dir = DatasetLoader.directoryOf(d);
-    if (dir == null) {
-      problems.add("spec.dataset.path: required for dataset type " + d.getType());
-    } else if (!Files.isDirectory(dir)) {
-      problems.add(
-          "spec.dataset.path: directory "
-              + dir
-              + " does not exist"
-              + (d.getPath() == null
-                  ? " (install Debian's dataset-fashion-mnist or set spec.dataset.path)"
-                  : ""));
-    }
-    if (spec.getKd() != null && spec.getKd().getTeacherInputAdapter() != null) {
-      try {
-        NormalizationAdapter.from(spec.getKd().getTeacherInputAdapter());
-      } catch (IllegalArgumentException e) {
-        problems.add("spec.kd.teacherInputAdapter: " + e.getMessage());
-      }
-    }
-    return problems;
-  }
-
-  private static void checkModel(ModelSpec m, String path, List<String> problems) {
-    if (m.getArchitecture() == null || Architectures.find(m.getArchitecture()).isEmpty()) {
-      problems.add(
-          path
-              + ".architecture: unknown architecture '"
-              + m.getArchitecture()
-              + "'; known: "
-              + String.join(", ", Architectures.names()));
-      return;
-    }
-    problems.addAll(
-        Architectures.checkParams(m.getArchitecture(), m.getArchParams(), path + ".archParams"));
-    CheckpointParams c = m.getCheckpoint();
-    if (c != null && c.getCheckpointPath() != null) {
-      Path p = Path.of(c.getCheckpointPath());
-      try {
-        if (AtomicDirectory.resolve(p) == null && !Files.isRegularFile(p)) {
-          problems.add(path + ".checkpoint.checkpointPath: not found: " + p);
-        } else {
-          ExperimentDirectory.recordedArchitecture(p)
-              .filter(a -> !a.equals(m.getArchitecture()))
-              .ifPresent(
-                  a ->
-                      problems.add(
-                          path
-                              + ".checkpoint.checkpointPath: "
-                              + p
-                              + " holds a "
-                              + a
-                              + " network, not "
-                              + m.getArchitecture()));
-        }
-      } catch (IOException e) {
-        problems.add(path + ".checkpoint.checkpointPath: unreadable: " + e.getMessage());
-      }
-    }
-  }
-
-  private static void fail(List<String> problems) {
-    if (!problems.isEmpty()) {
-      String first = problems.get(0);
-      int colon = first.indexOf(':');
-      String field = colon > 0 ? first.substring(0, colon) : "spec";
-      throw new InvalidExperimentException(
-          field, String.join("; ", problems).substring(colon > 0 ? colon + 2 : 0));
-    }
   }
 
   /**
@@ -243,10 +145,14 @@ public final class ExperimentRunner {
    * @throws TrainingFailedException when training fails
    */
   public TrainingOutcome run() {
-    fail(check(spec));
+    List<ValidationProblem> problems = new ArrayList<>(KDExperimentValidator.validateSpec(spec));
+    if (!KDExperimentValidator.hasErrors(problems)) {
+      problems.addAll(InputChecker.check(spec));
+    }
+    InvalidExperimentException.throwIfErrors(problems).forEach(warnings);
     TrainingSpec training = spec.getTraining();
-    DatasetSpec d = spec.getDataset() == null ? new DatasetSpec() : spec.getDataset();
-    long seed = training.getSeed() == null ? 42L : training.getSeed();
+    DatasetSpec d = spec.getDataset();
+    long seed = training.getSeed();
     ImageData trainData = load(d, true).limit(d.getTrainLimit());
     ImageData validData = load(d, false).limit(d.getValidLimit());
     if (trainData.size() == 0 || validData.size() == 0) {
@@ -270,8 +176,8 @@ public final class ExperimentRunner {
       throw new InvalidExperimentException("spec.dataset.mean", e.getMessage());
     }
     Shape inputShape = new Shape(1, trainData.channels(), trainData.height(), trainData.width());
-    KDSpec kd = spec.getKd() == null ? new KDSpec() : spec.getKd();
-    LossSpec lossSpec = kd.getLoss() == null ? new LossSpec() : kd.getLoss();
+    KDSpec kd = spec.getKd();
+    LossSpec lossSpec = kd.getLoss();
 
     Device device = device();
     try (NDManager manager = NDManager.newBaseManager(device);
@@ -284,21 +190,16 @@ public final class ExperimentRunner {
         teacher = buildTeacher(spec.getTeacher(), manager, inputShape, teacherHolder, device);
         checkOutputs(student, teacher, kd, manager, inputShape, trainData.numClasses());
       }
-      int batchSize = d.getBatchSize() == null ? 128 : d.getBatchSize();
-      int validBatch = d.getValidBatchSize() == null ? 512 : d.getValidBatchSize();
-      if (batchSize < 1 || validBatch < 1) {
-        throw new InvalidExperimentException("spec.dataset.batchSize", "must be >= 1");
-      }
       ImageBatches trainLoader =
           new ImageBatches(
               trainData,
               norm,
-              batchSize,
+              d.getBatchSize(),
               true,
-              d.getRandomCropPadding() == null ? 0 : d.getRandomCropPadding(),
-              Boolean.TRUE.equals(d.getHorizontalFlip()),
+              d.getRandomCropPadding(),
+              d.getHorizontalFlip(),
               seed);
-      ImageBatches validLoader = ImageBatches.sequential(validData, norm, validBatch);
+      ImageBatches validLoader = ImageBatches.sequential(validData, norm, d.getValidBatchSize());
 
       Path root = experimentDir().getParent();
       SupervisedTrainer t;
@@ -307,19 +208,18 @@ public final class ExperimentRunner {
         kdTrainer
             .setKDSpec(kd)
             .setKDLoss(KDLosses.from(lossSpec))
-            .setCacheTeacherOutputs(!Boolean.FALSE.equals(kd.getCacheTeacherOutputs()));
+            .setCacheTeacherOutputs(kd.getCacheTeacherOutputs());
         t = kdTrainer;
       } else {
         t = new SupervisedTrainer(experimentName, root);
-        t.setLoss(
-            new CrossEntropyLoss(
-                lossSpec.getLabelSmoothing() == null ? 0.0 : lossSpec.getLabelSmoothing()));
+        t.setLoss(new CrossEntropyLoss(lossSpec.getLabelSmoothing()));
       }
       t.setStudentDescription(s.getArchitecture(), s.getArchParams());
       t.setDataDescription(dataDescription(d, norm));
-      int logEvery = training.getLogEveryNSteps() == null ? 50 : training.getLogEveryNSteps();
       t.addListener(
-          new MetricsJsonlWriter(new ExperimentDirectory(experimentDir()).metricsFile(), logEvery));
+          new MetricsJsonlWriter(
+              new ExperimentDirectory(experimentDir()).metricsFile(),
+              training.getLogEveryNSteps()));
       listeners.forEach(t::addListener);
       trainer = t;
       if (stopRequested) {
@@ -383,11 +283,13 @@ public final class ExperimentRunner {
     }
     Map<String, Object> data = info.data() == null ? Map.of() : info.data();
     DatasetSpec d =
-        dataset != null
-            ? dataset
-            : data.get("dataset") == null
-                ? new DatasetSpec()
-                : JSON.convertValue(data.get("dataset"), DatasetSpec.class);
+        SpecDefaults.resolve(
+            dataset != null
+                ? dataset
+                : data.get("dataset") == null
+                    ? null
+                    : JSON.convertValue(data.get("dataset"), DatasetSpec.class),
+            DatasetSpec.class);
     ImageData valid = load(d, false).limit(d.getValidLimit());
     Normalization norm;
     if (d.getMean() != null && d.getStd() != null) {
@@ -406,8 +308,8 @@ public final class ExperimentRunner {
       } catch (IllegalArgumentException | IOException e) {
         throw new InvalidExperimentException("checkpoint", e.getMessage(), e);
       }
-      int batch = d.getValidBatchSize() == null ? 512 : d.getValidBatchSize();
-      return SupervisedTrainer.evaluate(model, ImageBatches.sequential(valid, norm, batch));
+      return SupervisedTrainer.evaluate(
+          model, ImageBatches.sequential(valid, norm, d.getValidBatchSize()));
     }
   }
 
@@ -433,9 +335,8 @@ public final class ExperimentRunner {
   }
 
   private static ImageData load(DatasetSpec d, boolean train) {
-    DatasetSpec.Type type = d.getType() == null ? DatasetSpec.Type.FASHION_MNIST : d.getType();
     try {
-      return DatasetLoader.of(type).load(DatasetLoader.directoryOf(d), train, d);
+      return DatasetLoader.of(d.getType()).load(DatasetLoader.directoryOf(d), train, d);
     } catch (UnsupportedOperationException e) {
       throw new InvalidExperimentException("spec.dataset.type", e.getMessage(), e);
     } catch (IOException | RuntimeException e) {
@@ -451,13 +352,14 @@ public final class ExperimentRunner {
     try {
       block = Models.build(m.getArchitecture(), m.getArchParams(), manager, inputShape);
     } catch (IllegalArgumentException e) {
+      // The architecture and its params passed the rule set; what is left is a mismatch with the
+      // data (inChannels, inputSize).
       throw new InvalidExperimentException(path + ".archParams", e.getMessage(), e);
     }
     CheckpointParams c = m.getCheckpoint();
     if (c != null && c.getCheckpointPath() != null) {
       try {
-        Weights.load(
-            block, Path.of(c.getCheckpointPath()), !Boolean.FALSE.equals(c.getStrictLoad()));
+        Weights.load(block, Path.of(c.getCheckpointPath()), c.getStrictLoad());
       } catch (IOException e) {
         throw new InvalidExperimentException(
             path + ".checkpoint.checkpointPath", e.getMessage(), e);

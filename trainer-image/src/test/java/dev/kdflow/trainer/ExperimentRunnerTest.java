@@ -6,9 +6,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kdflow.api.CheckpointParams;
+import dev.kdflow.api.DatasetSpec;
 import dev.kdflow.api.KDExperimentSpec;
 import dev.kdflow.api.ModelSpec;
 import dev.kdflow.api.TeacherSpec;
+import dev.kdflow.api.TrainingSpec;
+import dev.kdflow.api.validation.InvalidExperimentException;
+import dev.kdflow.api.validation.ValidationProblem;
 import dev.kdflow.trainer.kd.KDTrainer;
 import dev.kdflow.trainer.training.EndRecord;
 import dev.kdflow.trainer.training.ExperimentDirectory;
@@ -105,6 +109,68 @@ class ExperimentRunnerTest {
   }
 
   @Test
+  void unsetFieldsGetExactlyTheApiDefaults() throws IOException {
+    KDExperimentSpec s = spec("mlp", Map.of("hiddenSizes", List.of(16)));
+    // What a manifest with explicit nulls, or a caller building the spec in Java, may hand over.
+    s.getTraining().setSeed(null);
+    s.getTraining().setLogEveryNSteps(null);
+    s.getTraining().setRunValidationFreq(null);
+    s.getTraining().setOptimizer(null);
+    s.getTraining().setOptimizerParams(null);
+    s.getTraining().setEmaParams(null);
+    s.getTraining().setLrMode(null);
+    s.getDataset().setBatchSize(null);
+    s.getDataset().setValidBatchSize(null);
+    s.getDataset().setRandomCropPadding(null);
+    s.getDataset().setHorizontalFlip(null);
+    s.getDataset().setType(null);
+    s.setKd(null);
+
+    TrainingOutcome r = new ExperimentRunner(s, "defaults").run();
+
+    assertThat(r.status()).isEqualTo(EndRecord.SUCCEEDED);
+    ObjectMapper json = new ObjectMapper();
+    DatasetSpec expectedData = new DatasetSpec();
+    expectedData.setTrainLimit(256);
+    expectedData.setValidLimit(128);
+    JsonNode info = json.readTree(r.bestCheckpoint().resolve("checkpoint.json").toFile());
+    assertThat(json.treeToValue(info.at("/data/dataset"), DatasetSpec.class))
+        .isEqualTo(expectedData);
+    JsonNode state = json.readTree(r.latestCheckpoint().resolve("state.json").toFile());
+    assertThat(state.get("seed").asLong()).isEqualTo(new TrainingSpec().getSeed());
+    assertThat(state.get("optimizer").asText()).containsIgnoringCase("sgd");
+    List<JsonNode> records = lines(new ExperimentDirectory(tmp.resolve("defaults")).metricsFile());
+    // 256 images in batches of the default 128: 2 steps, fewer than the default logEveryNSteps.
+    assertThat(records.get(0).get("stepsPerEpoch").asInt())
+        .isEqualTo(256 / new DatasetSpec().getBatchSize());
+    assertThat(records).noneMatch(n -> n.get("type").asText().equals("step"));
+
+    // The same seed, set explicitly, trains the same weights.
+    KDExperimentSpec explicit = spec("mlp", Map.of("hiddenSizes", List.of(16)));
+    explicit.getDataset().setBatchSize(new DatasetSpec().getBatchSize());
+    explicit.getTraining().setLogEveryNSteps(new TrainingSpec().getLogEveryNSteps());
+    TrainingOutcome same = new ExperimentRunner(explicit, "explicit").run();
+    assertThat(same.best().value()).isEqualTo(r.best().value());
+    assertThat(Files.readAllBytes(same.bestCheckpoint().resolve("model.safetensors")))
+        .isEqualTo(Files.readAllBytes(r.bestCheckpoint().resolve("model.safetensors")));
+  }
+
+  @Test
+  void aTeacherWithoutWeightsTrainsAfterOneWarning() {
+    KDExperimentSpec kd = spec("mlp", Map.of("hiddenSizes", List.of(16)));
+    TeacherSpec t = new TeacherSpec();
+    t.setArchitecture("mlp");
+    t.setArchParams(new LinkedHashMap<>(Map.of("hiddenSizes", List.of(8))));
+    kd.setTeacher(t);
+    List<ValidationProblem> warnings = new ArrayList<>();
+    TrainingOutcome r = new ExperimentRunner(kd, "random-teacher").onWarning(warnings::add).run();
+    assertThat(r.status()).isEqualTo(EndRecord.SUCCEEDED);
+    assertThat(warnings)
+        .singleElement()
+        .satisfies(w -> assertThat(w.fieldPath()).isEqualTo("spec.teacher.checkpoint"));
+  }
+
+  @Test
   void distilsFromATorchScriptTeacher() {
     KDExperimentSpec kd = spec("mlp", Map.of("hiddenSizes", List.of(32)));
     TeacherSpec t = new TeacherSpec();
@@ -140,9 +206,12 @@ class ExperimentRunnerTest {
     Files.createDirectories(marker.getParent());
     Files.writeString(marker, "untouched");
     assertThatThrownBy(() -> new ExperimentRunner(s, "bad").run())
-        .isInstanceOf(InvalidExperimentException.class)
-        .satisfies(
-            e -> assertThat(((InvalidExperimentException) e).getFieldPath()).isEqualTo(field))
+        .isInstanceOfSatisfying(
+            InvalidExperimentException.class,
+            e -> {
+              assertThat(e.getFieldPath()).isEqualTo(field);
+              assertThat(e.problems()).allMatch(ValidationProblem::isError);
+            })
         .hasMessageContainingAll(fragments);
     try (var files = Files.list(marker.getParent())) {
       assertThat(files).containsExactly(marker);

@@ -2,8 +2,8 @@ package dev.kdflow.trainer.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kdflow.api.DatasetSpec;
+import dev.kdflow.api.validation.InvalidExperimentException;
 import dev.kdflow.trainer.ExperimentRunner;
-import dev.kdflow.trainer.InvalidExperimentException;
 import dev.kdflow.trainer.checkpoint.AtomicDirectory;
 import dev.kdflow.trainer.training.CheckpointInfo;
 import dev.kdflow.trainer.training.EpochRecord;

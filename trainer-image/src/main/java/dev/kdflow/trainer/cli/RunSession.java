@@ -1,10 +1,9 @@
 package dev.kdflow.trainer.cli;
 
 import dev.kdflow.api.trainer.TrainerReport;
+import dev.kdflow.api.validation.InvalidExperimentException;
 import dev.kdflow.trainer.ExperimentRunner;
-import dev.kdflow.trainer.InvalidExperimentException;
 import dev.kdflow.trainer.recipe.ExperimentLoader;
-import dev.kdflow.trainer.recipe.InvalidInputException;
 import dev.kdflow.trainer.report.ReportFiles;
 import dev.kdflow.trainer.report.ReportGenerator;
 import dev.kdflow.trainer.status.StatusServer;
@@ -60,11 +59,12 @@ final class RunSession {
     List<Preflight.Planned> plan;
     try {
       plan = Preflight.plan(files, overrides, forced, options.resume, options.force);
-    } catch (InvalidInputException e) {
+    } catch (InvalidExperimentException e) {
       Errors.printInvalid(err, e.problems());
-      terminate(failedReport(String.join("; ", e.problems())), ExitCodes.INVALID_INPUT);
+      terminate(failedReport(e.getMessage()), ExitCodes.INVALID_INPUT);
       return ExitCodes.INVALID_INPUT;
     }
+    plan.forEach(p -> Errors.printWarnings(err, p.warnings()));
     SummaryTable summary = new SummaryTable();
     int code = ExitCodes.OK;
     try (StatusServer server = startStatusServer()) {
@@ -113,7 +113,9 @@ final class RunSession {
     ExperimentRunner r =
         new ExperimentRunner(p.experiment().getSpec(), p.experiment().getMetadata().getName())
             .addListener(tracker)
-            .addListener(new ConsoleProgress(out, progressMode(), clock));
+            .addListener(new ConsoleProgress(out, progressMode(), clock))
+            // Printed with the plan, before the first experiment started.
+            .onWarning(w -> {});
     runner = r;
     if (stopRequested) {
       r.requestStop();
@@ -130,8 +132,9 @@ final class RunSession {
         code = ExitCodes.OK;
       }
     } catch (InvalidExperimentException e) {
-      Errors.printInvalid(err, List.of(p.file() + ": " + e.getFieldPath() + ": " + e.getMessage()));
-      tracker.fail(e.getFieldPath() + ": " + e.getMessage());
+      Errors.printInvalid(
+          err, e.problems().stream().map(problem -> problem.in(p.file().toString())).toList());
+      tracker.fail(e.getMessage());
       status = "invalid input";
       code = ExitCodes.INVALID_INPUT;
     } catch (TrainingFailedException e) {

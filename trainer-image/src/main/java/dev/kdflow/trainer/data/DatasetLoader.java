@@ -23,14 +23,15 @@ public interface DatasetLoader {
     };
   }
 
-  /** The directory of a spec: its path, or the default for Fashion-MNIST; null when unknown. */
+  /**
+   * The directory of a spec whose defaults are resolved: its path, or the default for
+   * Fashion-MNIST; null when unknown.
+   */
   static Path directoryOf(DatasetSpec spec) {
     if (spec.getPath() != null && !spec.getPath().isBlank()) {
       return Path.of(spec.getPath());
     }
-    DatasetSpec.Type type =
-        spec.getType() == null ? DatasetSpec.Type.FASHION_MNIST : spec.getType();
-    return type == DatasetSpec.Type.FASHION_MNIST
+    return spec.getType() == DatasetSpec.Type.FASHION_MNIST
         ? Path.of(DatasetSpec.DEFAULT_FASHION_MNIST_PATH)
         : null;
   }

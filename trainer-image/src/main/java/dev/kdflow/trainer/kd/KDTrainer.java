@@ -6,6 +6,9 @@ import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import dev.kdflow.api.KDSpec;
 import dev.kdflow.api.LossSpec;
+import dev.kdflow.api.SpecDefaults;
+import dev.kdflow.api.validation.InvalidExperimentException;
+import dev.kdflow.api.validation.KDExperimentValidator;
 import dev.kdflow.trainer.data.ImageBatches;
 import dev.kdflow.trainer.loss.EpochAwareLoss;
 import dev.kdflow.trainer.loss.KDLogitsLoss;
@@ -97,7 +100,9 @@ public class KDTrainer extends SupervisedTrainer {
    * ImageBatches)}.
    */
   public KDTrainer setKDSpec(KDSpec spec) {
-    this.kdSpec = spec == null ? new KDSpec() : spec;
+    // The rules and defaults a manifest's spec.kd gets.
+    InvalidExperimentException.throwIfErrors(KDExperimentValidator.validateKD(spec));
+    this.kdSpec = SpecDefaults.resolve(spec, KDSpec.class);
     return this;
   }
 
@@ -118,9 +123,7 @@ public class KDTrainer extends SupervisedTrainer {
         kdSpec.getTeacherInputAdapter() == null
             ? null
             : NormalizationAdapter.from(kdSpec.getTeacherInputAdapter());
-    KDModule module =
-        new KDModule(
-            student, teacher, adapter, !Boolean.FALSE.equals(kdSpec.getRunTeacherOnEval()));
+    KDModule module = new KDModule(student, teacher, adapter, kdSpec.getRunTeacherOnEval());
     if (foldTeacherBatchNorm != null) {
       module.setFoldTeacherBatchNorm(foldTeacherBatchNorm);
     }

@@ -10,6 +10,8 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.nn.pooling.Pool;
 import dev.kdflow.api.Architectures;
+import dev.kdflow.api.validation.InvalidExperimentException;
+import dev.kdflow.api.validation.KDExperimentValidator;
 import java.util.List;
 import java.util.Map;
 
@@ -26,8 +28,9 @@ public final class Models {
    *
    * @param name registry name, e.g. {@code mlp}, {@code resnet18}
    * @param archParams the architecture's parameters (may be null or empty)
-   * @throws IllegalArgumentException for an unknown name (the message lists the known names) or
-   *     parameters of the wrong name or type
+   * @throws InvalidExperimentException for an unknown name (the message lists the known names) or
+   *     parameters of the wrong name or type, with the same field paths and words as a manifest's
+   *     ({@code architecture}, {@code archParams.<key>})
    */
   public static Block get(String name, Map<String, Object> archParams) {
     check(name, archParams);
@@ -79,14 +82,10 @@ public final class Models {
     return Architectures.names();
   }
 
+  /** The rule set a manifest's architecture goes through, for callers that build in Java. */
   private static void check(String name, Map<String, Object> archParams) {
-    if (Architectures.find(name).isEmpty()) {
-      throw new IllegalArgumentException(unknown(name));
-    }
-    List<String> problems = Architectures.checkParams(name, archParams, "archParams");
-    if (!problems.isEmpty()) {
-      throw new IllegalArgumentException(String.join("; ", problems));
-    }
+    InvalidExperimentException.throwIfErrors(
+        KDExperimentValidator.validateArchitecture("", name, archParams));
   }
 
   private static String unknown(String name) {

@@ -16,6 +16,8 @@ import dev.kdflow.api.NormalizationAdapterSpec;
 import dev.kdflow.api.OptimizerParams;
 import dev.kdflow.api.TeacherSpec;
 import dev.kdflow.api.TrainingSpec;
+import dev.kdflow.api.validation.InvalidExperimentException;
+import dev.kdflow.api.validation.ValidationProblem;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -40,12 +42,12 @@ public final class SGRecipeMapper {
    * @param recipe the recipe's root mapping, overrides already applied
    * @param defaultName experiment name when the recipe has no {@code experiment_name}
    * @return the equivalent experiment
-   * @throws InvalidInputException listing every key kdflow cannot honour and every bad value
+   * @throws InvalidExperimentException listing every key kdflow cannot honour and every bad value
    */
   public static KDExperiment map(JsonNode recipe, String defaultName) {
-    List<String> problems = new ArrayList<>();
+    List<ValidationProblem> problems = new ArrayList<>();
     if (recipe == null || !recipe.isObject()) {
-      throw new InvalidInputException("recipe: the file must hold a YAML mapping");
+      throw new InvalidExperimentException("", "the recipe must hold a YAML mapping");
     }
     RecipeNode root = new RecipeNode(recipe, "", problems);
     KDExperimentSpec spec = new KDExperimentSpec();
@@ -63,7 +65,7 @@ public final class SGRecipeMapper {
     student.setArchParams(archParams(root, "student_arch_params"));
     student.setCheckpoint(checkpoint(root.object("student_checkpoint_params")));
     if (student.getArchitecture() == null) {
-      problems.add("student_architecture: required, e.g. student_architecture: mlp");
+      root.problem("student_architecture", "required, e.g. student_architecture: mlp");
     }
     spec.setStudent(student);
 
@@ -98,7 +100,7 @@ public final class SGRecipeMapper {
     TrainingSpec training = new TrainingSpec();
     RecipeNode hp = root.object("training_hyperparams");
     if (hp == null) {
-      problems.add("training_hyperparams: required (max_epochs, initial_lr, ...)");
+      root.problem("training_hyperparams", "required (max_epochs, initial_lr, ...)");
     } else {
       training(hp, training, kd.getLoss());
     }
@@ -118,7 +120,7 @@ public final class SGRecipeMapper {
 
     root.reportUnread(UNSUPPORTED_HINT);
     if (!problems.isEmpty()) {
-      throw new InvalidInputException(problems);
+      throw new InvalidExperimentException(problems);
     }
     KDExperiment experiment = new KDExperiment();
     experiment.setMetadata(

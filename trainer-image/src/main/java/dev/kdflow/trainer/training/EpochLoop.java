@@ -7,7 +7,6 @@ import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
-import dev.kdflow.api.EmaParams;
 import dev.kdflow.api.TrainingSpec;
 import dev.kdflow.trainer.data.ImageBatches;
 import java.io.IOException;
@@ -83,8 +82,8 @@ final class EpochLoop {
     }
     int maxEpochs = params.getMaxEpochs();
     int stepsPerEpoch = trainLoader.numBatches();
-    long seed = params.getSeed() == null ? 42L : params.getSeed();
-    int validFreq = params.getRunValidationFreq() == null ? 1 : params.getRunValidationFreq();
+    long seed = params.getSeed();
+    int validFreq = params.getRunValidationFreq();
     String metric = params.getMetricToWatch() == TrainingSpec.Metric.TOP5 ? "top5" : "top1";
     double clip = params.getClipGradNorm() == null ? 0 : params.getClipGradNorm();
     LrSchedule schedule = new LrSchedule(params);
@@ -94,12 +93,8 @@ final class EpochLoop {
         NDManager.newBaseManager(all.values().iterator().next().getArray().getDevice())) {
       ParameterOptimizer optimizer = ParameterOptimizer.create(params, trainable, root);
       Ema ema =
-          Boolean.TRUE.equals(params.getEma())
-              ? new Ema(
-                  all,
-                  params.getEmaParams() == null ? new EmaParams() : params.getEmaParams(),
-                  (long) maxEpochs * stepsPerEpoch,
-                  root)
+          params.getEma()
+              ? new Ema(all, params.getEmaParams(), (long) maxEpochs * stepsPerEpoch, root)
               : null;
       ParameterStore ps = new ParameterStore(root, false);
       TrainingStep trainingStep = new TrainingStep(engine, task, trainable, optimizer, ema, clip);

@@ -4,7 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
-import dev.kdflow.api.TrainingSpec;
+import dev.kdflow.api.validation.InvalidExperimentException;
+import dev.kdflow.api.validation.KDExperimentValidator;
 import dev.kdflow.trainer.data.ImageBatches;
 import dev.kdflow.trainer.loss.CrossEntropyLoss;
 import dev.kdflow.trainer.loss.KDOutput;
@@ -135,7 +136,8 @@ public class SupervisedTrainer {
       TrainingParams params,
       ImageBatches trainLoader,
       ImageBatches validLoader) {
-    checkParams(params.spec());
+    // The same rules as a manifest's, for callers that build the params in Java.
+    InvalidExperimentException.throwIfErrors(KDExperimentValidator.validateTraining(params.spec()));
     ExperimentDirectory dir =
         ckptRootDir == null ? null : ExperimentDirectory.of(ckptRootDir, experimentName);
     EpochLoop loop =
@@ -149,15 +151,6 @@ public class SupervisedTrainer {
     TrainingOutcome outcome = loop.run(task, params, trainLoader, validLoader);
     stopRequested = false; // a stop request ends one run, not the trainer
     return outcome;
-  }
-
-  private static void checkParams(TrainingSpec params) {
-    if (params.getMaxEpochs() == null || params.getMaxEpochs() < 1) {
-      throw new IllegalArgumentException("training.maxEpochs must be >= 1");
-    }
-    if (params.getInitialLr() == null || !(params.getInitialLr() > 0)) {
-      throw new IllegalArgumentException("training.initialLr must be > 0");
-    }
   }
 
   /**

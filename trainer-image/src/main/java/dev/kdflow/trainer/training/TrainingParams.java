@@ -2,6 +2,7 @@ package dev.kdflow.trainer.training;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kdflow.api.EmaParams;
+import dev.kdflow.api.SpecDefaults;
 import dev.kdflow.api.TrainingSpec;
 import java.util.List;
 
@@ -12,8 +13,6 @@ import java.util.List;
  * place they are written.
  */
 public final class TrainingParams {
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   /** A private copy, never handed out: later changes to the caller's spec do not leak in. */
   private final TrainingSpec values;
 
@@ -88,11 +87,12 @@ public final class TrainingParams {
 
   @Override
   public String toString() {
-    return "TrainingParams" + JSON.valueToTree(values);
+    return "TrainingParams" + new ObjectMapper().valueToTree(values);
   }
 
+  /** A copy with every unset value resolved to the api's default (the one place they live). */
   private static TrainingSpec copy(TrainingSpec spec) {
-    return JSON.convertValue(spec, TrainingSpec.class);
+    return SpecDefaults.resolve(spec, TrainingSpec.class);
   }
 
   /** Sets parameters one by one; see {@link TrainingSpec} for each one's meaning and default. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.kdflow.api.LossSpec;
+import dev.kdflow.api.validation.InvalidExperimentException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -78,7 +79,7 @@ class LossRecipeTest {
           """)
   void aKeyOfAnotherTypeIsRejectedNamingIt(String hyperparams, String expected) {
     assertThatThrownBy(() -> lossOf(hyperparams))
-        .isInstanceOf(InvalidInputException.class)
+        .isInstanceOf(InvalidExperimentException.class)
         .hasMessageContaining(expected);
   }
 }

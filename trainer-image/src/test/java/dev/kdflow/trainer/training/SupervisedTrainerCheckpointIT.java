@@ -11,6 +11,8 @@ import ai.djl.nn.Block;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kdflow.api.EmaParams;
 import dev.kdflow.api.TrainingSpec;
+import dev.kdflow.api.validation.InvalidExperimentException;
+import dev.kdflow.api.validation.ValidationProblem;
 import dev.kdflow.trainer.TestData;
 import dev.kdflow.trainer.checkpoint.NamedArrays;
 import dev.kdflow.trainer.checkpoint.Weights;
@@ -65,7 +67,9 @@ class SupervisedTrainerCheckpointIT {
     p.setInitialLr(0.05);
     p.setSeed(7L);
     p.setLrMode(TrainingSpec.LrMode.COSINE);
-    p.setLrWarmupEpochs(1);
+    // One warm-up epoch, unless that is the whole run (the rule set refuses a schedule that
+    // never starts, as for a manifest).
+    p.setLrWarmupEpochs(Math.min(1, epochs - 1));
     p.setEma(true);
     EmaParams ema = new EmaParams();
     ema.setDecay(0.9);
@@ -96,6 +100,24 @@ class SupervisedTrainerCheckpointIT {
     EpochRecord.ValidMetrics again = SupervisedTrainer.evaluate(fresh, valid);
     assertThat(again.top1()).isEqualTo(info.value());
     assertThat(again.top5()).isEqualTo(info.valid().top5());
+  }
+
+  @Test
+  void theLibraryEntryRefusesWhatAManifestIsRefusedFor() {
+    TrainingSpec p = params(1);
+    p.setLrWarmupEpochs(1);
+    p.setInitialLr(0.0);
+    SupervisedTrainer trainer =
+        new SupervisedTrainer("refused", tmp).setStudentDescription("mlp", MLP);
+    assertThatThrownBy(
+            () -> trainer.train(build("mlp", MLP, 1), TrainingParams.from(p), train, valid))
+        .isInstanceOfSatisfying(
+            InvalidExperimentException.class,
+            e ->
+                assertThat(e.problems())
+                    .extracting(ValidationProblem::fieldPath)
+                    .containsExactly("spec.training.initialLr", "spec.training.lrWarmupEpochs"));
+    assertThat(tmp.resolve("refused")).doesNotExist();
   }
 
   @Test
