@@ -15,9 +15,8 @@ import ai.djl.ndarray.NDList;
  * both at temperature T, summed over the batch, divided by N and scaled by T². The loss is {@code
  * w_task·task(s, y) + min(e / warmup, 1)·(α·TCKD + β·NCKD)} in epoch {@code e} (1-based), the
  * warm-up ramp of the authors' mdistiller code. As an {@link EpochAwareLoss} it follows the run's
- * epoch, a resumed run included, when the trainer tells it ({@link
- * dev.kdflow.trainer.kd.KDTrainer#setKDLoss} arranges that). Parts: the task loss, {@code α·TCKD +
- * β·NCKD} (without the ramp) and the total.
+ * epoch, a resumed run included, when the trainer tells it ({@code KDTrainer.setKDLoss} arranges
+ * that). Parts: the task loss, {@code α·TCKD + β·NCKD} (without the ramp) and the total.
  */
 public final class DKDLoss implements KDLoss, EpochAwareLoss {
   private final SupervisedLoss taskLoss;

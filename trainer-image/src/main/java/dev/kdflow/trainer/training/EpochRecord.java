@@ -31,11 +31,13 @@ public record EpochRecord(
    * Training metrics of an epoch.
    *
    * @param loss mean total loss
-   * @param taskLoss mean task loss
+   * @param taskLoss mean task loss; the trainer always records it, a metrics file read back may
+   *     lack it (then null, never a made-up 0)
    * @param distillLoss mean distillation loss; null without a teacher
-   * @param top1 training accuracy (fraction), measured in training mode
+   * @param top1 training accuracy (fraction), measured in training mode; null when a file read back
+   *     lacks it
    */
-  public record TrainMetrics(double loss, double taskLoss, Double distillLoss, double top1) {}
+  public record TrainMetrics(double loss, Double taskLoss, Double distillLoss, Double top1) {}
 
   /**
    * Validation metrics (the student's; teacher accuracies when the teacher runs on validation).

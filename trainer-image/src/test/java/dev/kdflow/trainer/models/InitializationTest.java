@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
+import dev.kdflow.api.validation.InvalidExperimentException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -95,7 +96,7 @@ class InitializationTest {
                 Models.build("mlp", Map.of("init", "xavier"), m, FASHION);
               }
             })
-        .isInstanceOf(IllegalArgumentException.class)
+        .isInstanceOf(InvalidExperimentException.class)
         .hasMessageContaining("archParams.init")
         .hasMessageContaining("pytorch, kaiming_normal");
   }
