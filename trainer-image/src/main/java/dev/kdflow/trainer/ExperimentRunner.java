@@ -20,10 +20,11 @@ import dev.kdflow.api.TeacherSpec;
 import dev.kdflow.api.TrainingSpec;
 import dev.kdflow.trainer.checkpoint.AtomicDirectory;
 import dev.kdflow.trainer.checkpoint.Weights;
+import dev.kdflow.trainer.data.BatchSource;
 import dev.kdflow.trainer.data.DatasetLoader;
-import dev.kdflow.trainer.data.ImageBatches;
-import dev.kdflow.trainer.data.ImageData;
+import dev.kdflow.trainer.data.ImageSplit;
 import dev.kdflow.trainer.data.Normalization;
+import dev.kdflow.trainer.data.SampleAugmentation;
 import dev.kdflow.trainer.kd.KDTrainer;
 import dev.kdflow.trainer.kd.NormalizationAdapter;
 import dev.kdflow.trainer.kd.TorchScriptTeacher;
@@ -250,8 +251,8 @@ public final class ExperimentRunner {
     TrainingSpec training = spec.getTraining();
     DatasetSpec d = spec.getDataset() == null ? new DatasetSpec() : spec.getDataset();
     long seed = training.getSeed() == null ? 42L : training.getSeed();
-    ImageData trainData = load(d, true).limit(d.getTrainLimit());
-    ImageData validData = load(d, false).limit(d.getValidLimit());
+    ImageSplit trainData = load(d, true);
+    ImageSplit validData = load(d, false);
     if (trainData.size() == 0 || validData.size() == 0) {
       throw new InvalidExperimentException("spec.dataset", "the dataset split is empty");
     }
@@ -260,7 +261,7 @@ public final class ExperimentRunner {
       norm =
           d.getMean() != null && d.getStd() != null
               ? Normalization.of(d.getMean(), d.getStd())
-              : Normalization.statisticsOf(trainData);
+              : trainData.statistics();
       if (norm.mean().length != trainData.channels()) {
         throw new IllegalArgumentException(
             "mean/std have "
@@ -293,16 +294,10 @@ public final class ExperimentRunner {
       if (batchSize < 1 || validBatch < 1) {
         throw new InvalidExperimentException("spec.dataset.batchSize", "must be >= 1");
       }
-      ImageBatches trainLoader =
-          new ImageBatches(
-              trainData,
-              norm,
-              batchSize,
-              true,
-              d.getRandomCropPadding() == null ? 0 : d.getRandomCropPadding(),
-              Boolean.TRUE.equals(d.getHorizontalFlip()),
-              seed);
-      ImageBatches validLoader = ImageBatches.sequential(validData, norm, validBatch);
+      BatchSource trainLoader =
+          trainData.batches(norm, batchSize, true, SampleAugmentation.training(d), seed);
+      BatchSource validLoader =
+          validData.batches(norm, validBatch, false, SampleAugmentation.NONE, seed);
 
       Path root = experimentDir().getParent();
       Trainer t;
@@ -387,14 +382,14 @@ public final class ExperimentRunner {
             : data.get("dataset") == null
                 ? new DatasetSpec()
                 : JSON.convertValue(data.get("dataset"), DatasetSpec.class);
-    ImageData valid = load(d, false).limit(d.getValidLimit());
+    ImageSplit valid = load(d, false);
     Normalization norm;
     if (d.getMean() != null && d.getStd() != null) {
       norm = Normalization.of(d.getMean(), d.getStd());
     } else if (data.get("normalization") instanceof Map<?, ?> n && dataset == null) {
       norm = Normalization.of(doubles(n.get("mean")), doubles(n.get("std")));
     } else {
-      norm = Normalization.statisticsOf(load(d, true).limit(d.getTrainLimit()));
+      norm = load(d, true).statistics();
     }
     try (NDManager manager = NDManager.newBaseManager(device())) {
       Shape shape = new Shape(1, valid.channels(), valid.height(), valid.width());
@@ -406,7 +401,8 @@ public final class ExperimentRunner {
         throw new InvalidExperimentException("checkpoint", e.getMessage(), e);
       }
       int batch = d.getValidBatchSize() == null ? 512 : d.getValidBatchSize();
-      return Trainer.evaluate(model, ImageBatches.sequential(valid, norm, batch));
+      return Trainer.evaluate(
+          model, valid.batches(norm, batch, false, SampleAugmentation.NONE, 0L));
     }
   }
 
@@ -442,10 +438,9 @@ public final class ExperimentRunner {
                 + " ONEDNN_MAX_CPU_ISA=AVX2 before starting the JVM");
   }
 
-  private static ImageData load(DatasetSpec d, boolean train) {
-    DatasetSpec.Type type = d.getType() == null ? DatasetSpec.Type.FASHION_MNIST : d.getType();
+  private static ImageSplit load(DatasetSpec d, boolean train) {
     try {
-      return DatasetLoader.of(type).load(DatasetLoader.directoryOf(d), train, d);
+      return DatasetLoader.split(d, train);
     } catch (UnsupportedOperationException e) {
       throw new InvalidExperimentException("spec.dataset.type", e.getMessage(), e);
     } catch (IOException | RuntimeException e) {

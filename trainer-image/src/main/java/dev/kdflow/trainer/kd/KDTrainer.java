@@ -9,7 +9,7 @@ import dev.kdflow.api.KDSpec;
 import dev.kdflow.api.LossSpec;
 import dev.kdflow.api.TrainingSpec;
 import dev.kdflow.trainer.ExperimentRunner;
-import dev.kdflow.trainer.data.ImageBatches;
+import dev.kdflow.trainer.data.BatchSource;
 import dev.kdflow.trainer.loss.KDLogitsLoss;
 import dev.kdflow.trainer.loss.KDLoss;
 import dev.kdflow.trainer.loss.LossParts;
@@ -76,8 +76,8 @@ public class KDTrainer extends Trainer {
   }
 
   /**
-   * Whether the KD module built by {@link #train(Block, Block, TrainingSpec, ImageBatches,
-   * ImageBatches)} folds the teacher's BatchNorms into its convolutions (see {@link
+   * Whether the KD module built by {@link #train(Block, Block, TrainingSpec, BatchSource,
+   * BatchSource)} folds the teacher's BatchNorms into its convolutions (see {@link
    * KDModule#setFoldTeacherBatchNorm}); null keeps the module's default.
    */
   public KDTrainer setFoldTeacherBatchNorm(Boolean fold) {
@@ -86,8 +86,8 @@ public class KDTrainer extends Trainer {
   }
 
   /**
-   * KD module settings used by {@link #train(Block, Block, TrainingSpec, ImageBatches,
-   * ImageBatches)}.
+   * KD module settings used by {@link #train(Block, Block, TrainingSpec, BatchSource,
+   * BatchSource)}.
    */
   public KDTrainer setKDSpec(KDSpec spec) {
     this.kdSpec = spec == null ? new KDSpec() : spec;
@@ -105,8 +105,8 @@ public class KDTrainer extends Trainer {
       Block student,
       Block teacher,
       TrainingSpec trainingParams,
-      ImageBatches trainLoader,
-      ImageBatches validLoader) {
+      BatchSource trainLoader,
+      BatchSource validLoader) {
     Block adapter =
         kdSpec.getTeacherInputAdapter() == null
             ? null
@@ -127,8 +127,8 @@ public class KDTrainer extends Trainer {
   public TrainingResult train(
       KDModule kdModule,
       TrainingSpec trainingParams,
-      ImageBatches trainLoader,
-      ImageBatches validLoader) {
+      BatchSource trainLoader,
+      BatchSource validLoader) {
     KDLoss loss = kdLoss;
     // only the plain module: a subclass may use more of the teacher than its logits
     boolean cacheable = cacheTeacherOutputs && kdModule.getClass() == KDModule.class;
@@ -149,7 +149,7 @@ public class KDTrainer extends Trainer {
           }
 
           @Override
-          public void prepare(ParameterStore ps, ImageBatches train, ImageBatches valid) {
+          public void prepare(ParameterStore ps, BatchSource train, BatchSource valid) {
             // a resume may have loaded the teacher's weights after an earlier run folded them
             kdModule.releaseFolded();
             if (!cacheable) {
@@ -170,7 +170,7 @@ public class KDTrainer extends Trainer {
 
           @Override
           public KDOutput forward(
-              ParameterStore ps, ImageBatches.Batch batch, boolean training, boolean validation) {
+              ParameterStore ps, BatchSource.Batch batch, boolean training, boolean validation) {
             TeacherOutputCache cache = validation ? validCache : trainCache;
             if (cache == null) {
               return kdModule.forwardKD(ps, new NDList(batch.images()), training);

@@ -21,6 +21,7 @@ import dev.kdflow.trainer.TrainingFailedException;
 import dev.kdflow.trainer.checkpoint.AtomicDirectory;
 import dev.kdflow.trainer.checkpoint.NamedArrays;
 import dev.kdflow.trainer.checkpoint.Weights;
+import dev.kdflow.trainer.data.BatchSource;
 import dev.kdflow.trainer.data.ImageBatches;
 import dev.kdflow.trainer.kd.KDOutput;
 import dev.kdflow.trainer.loss.CrossEntropyLoss;
@@ -134,10 +135,7 @@ public class Trainer {
    * @param validLoader validation batches
    */
   public TrainingResult train(
-      Block model,
-      TrainingSpec trainingParams,
-      ImageBatches trainLoader,
-      ImageBatches validLoader) {
+      Block model, TrainingSpec trainingParams, BatchSource trainLoader, BatchSource validLoader) {
     SupervisedLoss supervised = loss;
     return run(
         new Task() {
@@ -179,12 +177,12 @@ public class Trainer {
      * batch's indices; a task may use them (e.g. cached teacher outputs).
      */
     default KDOutput forward(
-        ParameterStore ps, ImageBatches.Batch batch, boolean training, boolean validation) {
+        ParameterStore ps, BatchSource.Batch batch, boolean training, boolean validation) {
       return forward(ps, new NDList(batch.images()), training);
     }
 
     /** Called once before the first epoch (after a resume restored the state). */
-    default void prepare(ParameterStore ps, ImageBatches train, ImageBatches valid) {}
+    default void prepare(ParameterStore ps, BatchSource train, BatchSource valid) {}
 
     /** The loss of one batch. */
     LossParts loss(KDOutput output, NDArray labels);
@@ -192,7 +190,7 @@ public class Trainer {
 
   /** Runs the training loop for a task. */
   protected TrainingResult run(
-      Task task, TrainingSpec params, ImageBatches trainLoader, ImageBatches validLoader) {
+      Task task, TrainingSpec params, BatchSource trainLoader, BatchSource validLoader) {
     checkParams(params);
     Block student = task.student();
     Map<String, Parameter> all = Weights.parameters(student);
@@ -268,7 +266,7 @@ public class Trainer {
           }
           long epochStart = System.nanoTime();
           engine.setRandomSeed((int) (mixSeed(seed, epoch) & 0x7fffffff));
-          ImageBatches.Epoch batches = trainLoader.epoch(epoch);
+          BatchSource.Epoch batches = trainLoader.epoch(epoch);
           double lossSum = 0;
           double taskSum = 0;
           double distillSum = 0;
@@ -286,7 +284,7 @@ public class Trainer {
             try (NDScope scope = new NDScope();
                 NDManager sm = root.newSubManager()) {
               scope.suppressNotUsedWarning();
-              ImageBatches.Batch batch = batches.next(sm);
+              BatchSource.Batch batch = batches.next(sm);
               LossParts parts;
               KDOutput out;
               try (GradientCollector gc = engine.newGradientCollector()) {
@@ -491,9 +489,9 @@ public class Trainer {
    * Validates a network: the mean cross-entropy and Top-1/Top-5 accuracy of the student, and the
    * teacher's accuracies when it ran.
    */
-  protected EpochRecord.ValidMetrics evaluate(Task task, ParameterStore ps, ImageBatches valid) {
+  protected EpochRecord.ValidMetrics evaluate(Task task, ParameterStore ps, BatchSource valid) {
     CrossEntropyLoss ce = new CrossEntropyLoss();
-    ImageBatches.Epoch batches = valid.epoch(0);
+    BatchSource.Epoch batches = valid.epoch(0);
     double lossSum = 0;
     long top1 = 0;
     long top5 = 0;
@@ -508,7 +506,7 @@ public class Trainer {
         try (NDScope scope = new NDScope();
             NDManager sm = manager.newSubManager()) {
           scope.suppressNotUsedWarning();
-          ImageBatches.Batch b = batches.next(sm);
+          BatchSource.Batch b = batches.next(sm);
           KDOutput out = task.forward(ps, b, false, true);
           NDArray s = out.studentOutput().head();
           lossSum += ce.of(s, b.labels()).getFloat() * b.size();
@@ -538,7 +536,7 @@ public class Trainer {
    *
    * @return the student's validation metrics (teacher fields null)
    */
-  public static EpochRecord.ValidMetrics evaluate(Block model, ImageBatches valid) {
+  public static EpochRecord.ValidMetrics evaluate(Block model, BatchSource valid) {
     try (NDManager m = NDManager.newBaseManager(deviceOf(model))) {
       ParameterStore ps = new ParameterStore(m, false);
       Trainer t = new Trainer("evaluate", null);
