@@ -23,9 +23,10 @@ import javax.imageio.ImageIO;
  * </pre>
  *
  * Classes are the sorted sub-folder names of {@code train/}; validation folders must use a subset
- * of them. Every image is decoded with ImageIO, converted to RGB, resized so its shorter side is
- * {@code dataset.imageSize} and centre-cropped to a square (see {@link ImageResizer}). Random
- * augmentation happens later, in the training pipeline.
+ * of them. {@link #index} lists a split; {@link #decodeRgb} decodes one image with ImageIO to RGB.
+ * Training streams the images ({@link ImageFolderSplit}); {@link #load} holds a small split in
+ * memory, each image resized so its shorter side is {@code dataset.imageSize} and centre-cropped to
+ * a square (see {@link ImageResizer}), the validation view.
  *
  * <p>Images are ordered round-robin over the classes (first image of every class, then the second,
  * ...; files sorted by name within a class), so {@code trainLimit}/{@code validLimit} - which keep
@@ -47,7 +48,7 @@ public final class ImageFolder {
   private ImageFolder() {}
 
   /**
-   * Loads one split.
+   * Loads one split into memory (validation views).
    *
    * @param dir {@code dataset.path}, the folder holding {@code train/} and {@code val/}
    * @param train {@code train/} when true, {@code val/} (or {@code test/}) when false
