@@ -192,17 +192,28 @@ public final class ImageResizer {
         int src = (c * height + top + y) * width + left;
         int dst = (c * rowCount + y) * size;
         for (int x = 0; x < size; x++) {
-          horizontal[dst + x] = cols.apply(planes, src, 1, x);
+          float[] k = cols.weights[x];
+          int from = src + cols.first[x];
+          float sum = 0;
+          for (int j = 0; j < k.length; j++) {
+            sum += k[j] * planes[from + j];
+          }
+          horizontal[dst + x] = sum;
         }
       }
     }
+    // Vertical pass row by row: the inner loop runs along a row, which the JIT vectorises.
     float[] out = new float[channels * size * size];
     for (int c = 0; c < channels; c++) {
-      int src = c * rowCount * size;
       for (int y = 0; y < size; y++) {
         int dst = (c * size + y) * size;
-        for (int x = 0; x < size; x++) {
-          out[dst + x] = rows.apply(horizontal, src + x, size, y);
+        float[] k = rows.weights[y];
+        for (int j = 0; j < k.length; j++) {
+          float weight = k[j];
+          int src = (c * rowCount + rows.first[y] + j) * size;
+          for (int x = 0; x < size; x++) {
+            out[dst + x] += weight * horizontal[src + x];
+          }
         }
       }
     }
@@ -211,16 +222,16 @@ public final class ImageResizer {
 
   /**
    * Per output position: the first source index and normalised weights of the triangle filter
-   * (PIL's {@code precompute_coeffs} for the bilinear filter).
+   * (PIL's {@code precompute_coeffs} for the bilinear filter), zero weights at either end dropped.
    */
-  private record Filter(int[] first, double[][] weights) {
+  private record Filter(int[] first, float[][] weights) {
 
     static Filter of(int inSize, int outSize, int offset, int count) {
       double scale = (double) inSize / outSize;
       double filterScale = Math.max(scale, 1.0);
       double support = filterScale; // the bilinear filter's support is 1
       int[] first = new int[count];
-      double[][] weights = new double[count][];
+      float[][] weights = new float[count][];
       for (int i = 0; i < count; i++) {
         double center = (offset + i + 0.5) * scale;
         int min = Math.max((int) (center - support + 0.5), 0);
@@ -233,27 +244,22 @@ public final class ImageResizer {
           k[x - min] = weight;
           sum += weight;
         }
-        for (int j = 0; j < k.length; j++) {
-          k[j] /= sum;
+        int lo = 0;
+        int hi = k.length;
+        while (lo < hi - 1 && k[lo] == 0) {
+          lo++;
         }
-        first[i] = min;
-        weights[i] = k;
+        while (hi > lo + 1 && k[hi - 1] == 0) {
+          hi--;
+        }
+        float[] kept = new float[hi - lo];
+        for (int j = lo; j < hi; j++) {
+          kept[j - lo] = (float) (k[j] / sum);
+        }
+        first[i] = min + lo;
+        weights[i] = kept;
       }
       return new Filter(first, weights);
-    }
-
-    /** Weighted sum for output position {@code i} over {@code data[base + (first+j)*stride]}. */
-    float apply(float[] data, int base, int stride, int i) {
-      double[] k = weights[i];
-      int index = base + first[i] * stride;
-      double sum = 0;
-      for (double weight : k) {
-        if (weight != 0) {
-          sum += weight * data[index];
-        }
-        index += stride;
-      }
-      return (float) sum;
     }
   }
 }
