@@ -53,7 +53,8 @@ public final class ImageBatches implements BatchSource {
     this.batchSize = batchSize;
     this.shuffle = shuffle;
     this.augmentation =
-        new SampleAugmentation(Math.max(0, cropPadding), horizontalFlip, false, 0.08);
+        new SampleAugmentation(
+            Math.max(0, cropPadding), horizontalFlip, false, SampleAugmentation.NONE.minScale());
     this.seed = seed;
   }
 

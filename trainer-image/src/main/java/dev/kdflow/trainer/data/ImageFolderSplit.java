@@ -45,8 +45,9 @@ public final class ImageFolderSplit implements ImageSplit {
    * @param spec {@code imageSize}, {@code numWorkers}, {@code prefetch} and the split's limit
    */
   public static ImageFolderSplit open(Path dir, boolean train, DatasetSpec spec) {
-    int numWorkers = spec.getNumWorkers() == null ? 2 : spec.getNumWorkers();
-    int prefetch = spec.getPrefetch() == null ? 2 : spec.getPrefetch();
+    int numWorkers =
+        spec.getNumWorkers() == null ? DatasetSpec.DEFAULT_NUM_WORKERS : spec.getNumWorkers();
+    int prefetch = spec.getPrefetch() == null ? DatasetSpec.DEFAULT_PREFETCH : spec.getPrefetch();
     if (numWorkers < 1 || numWorkers > DatasetSpec.MAX_NUM_WORKERS) {
       throw new IllegalArgumentException(
           "dataset.numWorkers must be between 1 and "

@@ -1,5 +1,6 @@
 package dev.kdflow.trainer.data;
 
+import dev.kdflow.api.DatasetSpec;
 import java.util.SplittableRandom;
 
 /**
@@ -21,20 +22,21 @@ public record SampleAugmentation(
     int cropPadding, boolean horizontalFlip, boolean randomResizedCrop, double minScale) {
 
   /** No augmentation: every epoch sees the same view. */
-  public static final SampleAugmentation NONE = new SampleAugmentation(0, false, false, 0.08);
+  public static final SampleAugmentation NONE =
+      new SampleAugmentation(0, false, false, DatasetSpec.DEFAULT_RANDOM_RESIZED_CROP_MIN_SCALE);
 
   private static final long VIEW_STREAM = 0x5DEECE66DL;
   private static final double LOG_MIN_RATIO = Math.log(3.0 / 4.0);
   private static final double LOG_MAX_RATIO = Math.log(4.0 / 3.0);
 
   /** The training augmentation a dataset spec asks for. */
-  public static SampleAugmentation training(dev.kdflow.api.DatasetSpec spec) {
+  public static SampleAugmentation training(DatasetSpec spec) {
     return new SampleAugmentation(
         spec.getRandomCropPadding() == null ? 0 : spec.getRandomCropPadding(),
         Boolean.TRUE.equals(spec.getHorizontalFlip()),
         Boolean.TRUE.equals(spec.getRandomResizedCrop()),
         spec.getRandomResizedCropMinScale() == null
-            ? NONE.minScale()
+            ? DatasetSpec.DEFAULT_RANDOM_RESIZED_CROP_MIN_SCALE
             : spec.getRandomResizedCropMinScale());
   }
 

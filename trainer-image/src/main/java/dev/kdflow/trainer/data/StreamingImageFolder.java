@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.nio.FloatBuffer;
 import java.util.ArrayDeque;
+import java.util.NoSuchElementException;
 import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
@@ -199,7 +200,7 @@ public final class StreamingImageFolder implements BatchSource {
       topUp();
       PendingBatch batch = inFlight.poll();
       if (batch == null) {
-        throw new java.util.NoSuchElementException("the epoch has no more batches");
+        throw new NoSuchElementException("the epoch has no more batches");
       }
       try {
         batch.remaining.await();
