@@ -13,15 +13,12 @@ if [[ "${1:-}" == "--smoke" ]]; then
   args=(--out runs/fashion-mnist-accuracy-smoke --seeds 1,2 --teacher-epochs 1 --student-epochs 1
         --train-limit 1024 --valid-limit 512 "${@:2}")
 fi
-mvn -o -q -pl trainer-image -am compile dependency:build-classpath \
+mvn -o -q -pl bench -am compile dependency:build-classpath \
   -Dmdep.outputFile=target/classpath.txt >/dev/null
-cp="api/target/classes:trainer-image/target/classes:$(cat trainer-image/target/classpath.txt)"
-# oneDNN's AVX-512 convolution kernels give non-deterministic results (then NaN) with 2+ threads
-# on AMD EPYC machines; the AVX2 kernels do not.
-export ONEDNN_MAX_CPU_ISA="${ONEDNN_MAX_CPU_ISA:-AVX2}"
+cp="api/target/classes:trainer-image/target/classes:bench/target/classes:$(cat bench/target/classpath.txt)"
 for lib in /usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4; do
   [[ -e "$lib" ]] && export LD_PRELOAD="$lib"
 done
 exec java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads="${THREADS:-2}" \
   -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
-  -cp "$cp" dev.kdflow.trainer.bench.FashionMnistAccuracyBenchmark "${args[@]}"
+  -cp "$cp" dev.kdflow.bench.FashionMnistAccuracyBenchmark "${args[@]}"

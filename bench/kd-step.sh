@@ -9,7 +9,8 @@
 #   bench/kd-step.sh --glibc                           # glibc malloc on both sides instead
 # Options: --modes LIST (full,teacher,student)  --threads N (2)  --steps N (100)  --warmup N (20)
 #          --reps N (3)  --processes N (3)  --out DIR  --reference FILE (pytorch_kd_step.py)
-#          --glibc  --isa-cap-both (also cap PyTorch's oneDNN at ONEDNN_MAX_CPU_ISA)
+#          --glibc  --isa-cap-both (opt-in experiment: cap oneDNN on both sides at
+#          ONEDNN_MAX_CPU_ISA, default AVX2; off by default, neither side is capped)
 # Environment: JAVA_OPTS (extra JVM options, e.g. -Dkdflow.teacher.foldBatchNorm=false).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,7 +28,7 @@ while [[ $# -gt 0 ]]; do
     --reference) reference="$2"; shift 2 ;;
     --glibc) glibc=1; shift ;;
     --isa-cap-both) cap_both=1; shift ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -47,25 +48,32 @@ if [[ $glibc == 0 ]]; then
     || { echo "tcmalloc missing: apt-get install -y libtcmalloc-minimal4 (or --glibc)" >&2; exit 2; }
 fi
 
-mvn -o -q -pl trainer-image -am compile dependency:build-classpath \
+mvn -o -q -pl bench -am compile dependency:build-classpath \
   -Dmdep.outputFile=target/classpath.txt >/dev/null
-cp="api/target/classes:trainer-image/target/classes:$(cat trainer-image/target/classpath.txt)"
-# oneDNN's AVX-512 convolution kernels give non-deterministic results (then NaN) with 2+ threads
-# on AMD EPYC machines; the AVX2 kernels do not. kdflow's trainer always runs capped.
+cp="api/target/classes:trainer-image/target/classes:bench/target/classes:$(cat bench/target/classpath.txt)"
+# Neither side caps oneDNN's instruction set unless asked: --isa-cap-both caps both at $isa, and
+# an exported ONEDNN_MAX_CPU_ISA reaches both processes as it is.
 isa="${ONEDNN_MAX_CPU_ISA:-AVX2}"
+cap=()
+if [[ $cap_both == 1 ]]; then
+  cap=(ONEDNN_MAX_CPU_ISA="$isa")
+  isa_note="oneDNN capped at $isa on both sides"
+elif [[ -n "${ONEDNN_MAX_CPU_ISA:-}" ]]; then
+  isa_note="ONEDNN_MAX_CPU_ISA=$ONEDNN_MAX_CPU_ISA on both sides"
+else
+  isa_note="oneDNN not capped"
+fi
 mkdir -p "$out"
 raw="$out/results.jsonl"
 : >"$raw"
 flags=(--threads "$threads" --steps "$steps" --warmup "$warmup" --reps "$reps")
 
 run_kdflow() {
-  env ${preload:+LD_PRELOAD=$preload} ONEDNN_MAX_CPU_ISA="$isa" \
+  env ${preload:+LD_PRELOAD=$preload} "${cap[@]}" \
     java -Dai.djl.offline=true -Dorg.slf4j.simpleLogger.defaultLogLevel=error ${JAVA_OPTS:-} \
-    -cp "$cp" dev.kdflow.trainer.bench.KDStepBenchmark "$1" "${flags[@]}" 2>/dev/null | tail -n 1
+    -cp "$cp" dev.kdflow.bench.KDStepBenchmark "$1" "${flags[@]}" 2>/dev/null | tail -n 1
 }
 run_pytorch() {
-  local cap=()
-  [[ $cap_both == 1 ]] && cap=(ONEDNN_MAX_CPU_ISA="$isa")
   env ${preload:+LD_PRELOAD=$preload} "${cap[@]}" "$python" "$reference" "$1" "${flags[@]}" | tail -n 1
 }
 
@@ -80,9 +88,9 @@ done
 
 allocator=$([[ $glibc == 1 ]] && echo glibc || echo tcmalloc)
 "$python" - "$raw" "$out/table.md" "$allocator" "$threads" "$steps" "$warmup" "$reps" \
-  "$processes" "$isa" "$cap_both" <<'PY'
+  "$processes" "$isa_note" <<'PY'
 import json, statistics, sys
-raw, table, alloc, threads, steps, warmup, reps, procs, isa, cap_both = sys.argv[1:]
+raw, table, alloc, threads, steps, warmup, reps, procs, isa_note = sys.argv[1:]
 rows = [json.loads(l) for l in open(raw) if l.strip().startswith("{")]
 def med(mode, prefix):
     v = [r["median_ms_per_step"] for r in rows if r["mode"] == mode and r["impl"].startswith(prefix)]
@@ -90,7 +98,7 @@ def med(mode, prefix):
 impls = sorted({r["impl"] for r in rows})
 lines = [f"KD step, batch 256, {threads} threads, {alloc}, {procs} processes a side "
          f"(A B A B), {reps} reps of {warmup} warm-up + {steps} timed steps; "
-         f"kdflow oneDNN ISA cap {isa}, PyTorch {'capped too' if cap_both == '1' else 'uncapped'}; "
+         f"{isa_note}; "
          f"{', '.join(impls)}", "",
          "| mode | kdflow ms/step | PyTorch ms/step | kdflow img/s ÷ PyTorch img/s |",
          "|---|---|---|---|"]

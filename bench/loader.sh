@@ -52,9 +52,9 @@ dataset() {
   fi
 }
 
-./mvnw -o -q -pl trainer-image -am compile dependency:build-classpath \
+./mvnw -o -q -pl bench -am compile dependency:build-classpath \
   -Dmdep.outputFile=target/classpath.txt >/dev/null
-cp="api/target/classes:trainer-image/target/classes:$(cat trainer-image/target/classpath.txt)"
+cp="api/target/classes:trainer-image/target/classes:bench/target/classes:$(cat bench/target/classpath.txt)"
 java_flags=(-Dai.djl.offline=true -Dorg.slf4j.simpleLogger.defaultLogLevel=error)
 mkdir -p "$out"
 
@@ -69,7 +69,7 @@ if [[ $rss == 1 ]]; then
       # the heap limit the trainer image sets (80 % of the container) would let the heap grow
       # with garbage, not with data; a fixed -Xmx compares like with like
       kb=$( { /usr/bin/time -f '%M' java -Xmx1g "${java_flags[@]}" -cp "$cp" \
-        dev.kdflow.trainer.bench.LoaderBenchmark --data "$dir" --image-size 64 --batch "$batch" \
+        dev.kdflow.bench.LoaderBenchmark --data "$dir" --image-size 64 --batch "$batch" \
         --workers "$workers" --prefetch "$prefetch" >/dev/null; } 2>&1 | tail -n 1)
       echo "{\"images\": $n, \"peak_rss_kib\": $kb}" | tee -a "$raw" >&2
     done
@@ -90,7 +90,7 @@ raw="$out/results.jsonl"
 : >"$raw"
 for ((p = 1; p <= processes; p++)); do
   echo "process $p/$processes (kdflow, then torchvision)" >&2
-  java "${java_flags[@]}" -cp "$cp" dev.kdflow.trainer.bench.LoaderBenchmark --data "$dir" \
+  java "${java_flags[@]}" -cp "$cp" dev.kdflow.bench.LoaderBenchmark --data "$dir" \
     --image-size "$image_size" --batch "$batch" --workers "$workers" --prefetch "$prefetch" \
     2>/dev/null | tail -n 1 | tee -a "$raw" >&2
   "$python" bench/loader_torchvision.py "$dir" --image-size "$image_size" --batch "$batch" \

@@ -19,8 +19,49 @@ public final class Architectures {
     INT,
     DOUBLE,
     BOOLEAN,
-    INT_LIST
+    INT_LIST,
+    /** One of the parameter's {@link Param#choices() choices}. */
+    CHOICE;
+
+    /** Whether a JSON value (as Jackson binds it) has this type. */
+    public boolean accepts(Object v) {
+      return switch (this) {
+        case INT -> isInt(v);
+        case DOUBLE -> v instanceof Number;
+        case BOOLEAN -> v instanceof Boolean;
+        case INT_LIST ->
+            v instanceof List<?> l && !l.isEmpty() && l.stream().allMatch(ParamType::isInt);
+        case CHOICE -> v instanceof String;
+      };
+    }
+
+    /** The type in words, for messages: "an integer", "a number", ... */
+    public String description() {
+      return switch (this) {
+        case INT -> "an integer";
+        case DOUBLE -> "a number";
+        case BOOLEAN -> "true or false";
+        case INT_LIST -> "a non-empty list of integers";
+        case CHOICE -> "a string";
+      };
+    }
+
+    private static boolean isInt(Object v) {
+      return v instanceof Integer
+          || v instanceof Long
+          || v instanceof Short
+          || (v instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue()));
+    }
   }
+
+  /** The {@code init} value that draws weights as PyTorch's layers do by default. */
+  public static final String INIT_PYTORCH = "pytorch";
+
+  /** The {@code init} value that draws weights He-normal with zero biases. */
+  public static final String INIT_KAIMING_NORMAL = "kaiming_normal";
+
+  /** The weight initialisation parameter every architecture accepts. */
+  public static final String INIT_PARAM = "init";
 
   /**
    * One accepted parameter.
@@ -29,8 +70,16 @@ public final class Architectures {
    * @param type the JSON type it must have
    * @param defaultValue the value used when the key is absent
    * @param description what it does
+   * @param choices the accepted values of a {@link ParamType#CHOICE} parameter; empty otherwise
    */
-  public record Param(String name, ParamType type, Object defaultValue, String description) {}
+  public record Param(
+      String name, ParamType type, Object defaultValue, String description, List<String> choices) {
+
+    /** A parameter that is not a choice. */
+    public Param(String name, ParamType type, Object defaultValue, String description) {
+      this(name, type, defaultValue, description, List.of());
+    }
+  }
 
   /**
    * One architecture.
@@ -103,6 +152,17 @@ public final class Architectures {
     for (Param p : params) {
       byName.put(p.name(), p);
     }
+    byName.put(
+        INIT_PARAM,
+        new Param(
+            INIT_PARAM,
+            ParamType.CHOICE,
+            INIT_PYTORCH,
+            "Weight initialisation: pytorch (default; PyTorch's default for Linear and Conv2d:"
+                + " weights kaiming_uniform(a=√5), i.e. U(-1/√fan_in, 1/√fan_in), biases"
+                + " U(-1/√fan_in, 1/√fan_in)) or kaiming_normal (weights N(0, 2/fan_in), zero"
+                + " biases). BatchNorm starts at γ=1, β=0 either way.",
+            List.of(INIT_PYTORCH, INIT_KAIMING_NORMAL)));
     CATALOGUE.put(name, new Architecture(name, description, Collections.unmodifiableMap(byName)));
   }
 
@@ -116,43 +176,6 @@ public final class Architectures {
     return new ArrayList<>(CATALOGUE.keySet());
   }
 
-  /**
-   * Checks archParams against the catalogue.
-   *
-   * @param architecture registry name (must exist)
-   * @param archParams the user's parameters
-   * @param path the field path of archParams, used in messages
-   * @return one message per problem, each starting with the field path
-   */
-  public static List<String> checkParams(
-      String architecture, Map<String, Object> archParams, String path) {
-    List<String> problems = new ArrayList<>();
-    Architecture arch = CATALOGUE.get(architecture);
-    if (arch == null || archParams == null) {
-      return problems;
-    }
-    for (Map.Entry<String, Object> e : archParams.entrySet()) {
-      Param p = arch.params().get(e.getKey());
-      String at = path + "." + e.getKey();
-      if (p == null) {
-        problems.add(
-            at
-                + ": unknown parameter of "
-                + architecture
-                + "; accepted: "
-                + String.join(", ", arch.params().keySet()));
-      } else if (!hasType(e.getValue(), p.type())) {
-        problems.add(
-            at
-                + ": must be "
-                + describe(p.type())
-                + ", got "
-                + (e.getValue() == null ? "null" : "'" + e.getValue() + "'"));
-      }
-    }
-    return problems;
-  }
-
   /** Resolves a parameter: the user's value or the catalogue default. */
   public static Object valueOf(String architecture, Map<String, Object> archParams, String param) {
     Architecture arch = CATALOGUE.get(architecture);
@@ -161,36 +184,5 @@ public final class Architectures {
     }
     Object v = archParams == null ? null : archParams.get(param);
     return v != null ? v : arch.params().get(param).defaultValue();
-  }
-
-  private static boolean hasType(Object v, ParamType type) {
-    switch (type) {
-      case INT:
-        return isInt(v);
-      case DOUBLE:
-        return v instanceof Number;
-      case BOOLEAN:
-        return v instanceof Boolean;
-      case INT_LIST:
-        return v instanceof List<?> l && !l.isEmpty() && l.stream().allMatch(Architectures::isInt);
-      default:
-        return false;
-    }
-  }
-
-  private static boolean isInt(Object v) {
-    return v instanceof Integer
-        || v instanceof Long
-        || v instanceof Short
-        || (v instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue()));
-  }
-
-  private static String describe(ParamType type) {
-    return switch (type) {
-      case INT -> "an integer";
-      case DOUBLE -> "a number";
-      case BOOLEAN -> "true or false";
-      case INT_LIST -> "a non-empty list of integers";
-    };
   }
 }

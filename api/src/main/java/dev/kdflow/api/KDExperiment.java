@@ -62,6 +62,8 @@ import io.fabric8.kubernetes.model.annotation.Version;
     getDescription = "Teacher architecture (empty for a TorchScript teacher).")
 public class KDExperiment extends CustomResource<KDExperimentSpec, KDExperimentStatus>
     implements Namespaced {
+  private static final long serialVersionUID = 1L;
+
   public static final String GROUP = "kdflow.dev";
   public static final String VERSION = "v1alpha1";
   public static final String KIND = "KDExperiment";

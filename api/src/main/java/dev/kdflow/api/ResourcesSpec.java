@@ -19,11 +19,18 @@ public class ResourcesSpec {
   /** The extended resource name of NVIDIA GPUs. */
   public static final String GPU_RESOURCE = "nvidia.com/gpu";
 
+  /**
+   * The most GPUs one training pod may ask for: the trainer uses one device per run until
+   * multi-device training exists.
+   */
+  public static final int MAX_GPUS = 1;
+
   @Min(0)
-  @Max(64)
+  @Max(MAX_GPUS)
   @Default("1")
   @JsonPropertyDescription(
-      "Number of NVIDIA GPUs (nvidia.com/gpu) for the trainer; 0 trains on CPU. Default 1.")
+      "Number of NVIDIA GPUs (nvidia.com/gpu) for the trainer: 1, or 0 to train on CPU. The"
+          + " trainer uses one device per run until multi-device training exists. Default 1.")
   private Integer gpus = 1;
 
   @Pattern(QUANTITY_PATTERN)

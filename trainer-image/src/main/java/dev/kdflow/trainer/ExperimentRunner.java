@@ -7,17 +7,20 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.kdflow.api.Architectures;
 import dev.kdflow.api.CheckpointParams;
 import dev.kdflow.api.DatasetSpec;
+import dev.kdflow.api.KDExperiment;
 import dev.kdflow.api.KDExperimentSpec;
 import dev.kdflow.api.KDSpec;
 import dev.kdflow.api.LossSpec;
 import dev.kdflow.api.ModelSpec;
+import dev.kdflow.api.SpecDefaults;
 import dev.kdflow.api.TeacherSpec;
 import dev.kdflow.api.TrainingSpec;
+import dev.kdflow.api.validation.InvalidExperimentException;
+import dev.kdflow.api.validation.KDExperimentValidator;
+import dev.kdflow.api.validation.ValidationProblem;
 import dev.kdflow.trainer.checkpoint.AtomicDirectory;
 import dev.kdflow.trainer.checkpoint.Weights;
 import dev.kdflow.trainer.data.BatchSource;
@@ -29,14 +32,18 @@ import dev.kdflow.trainer.kd.KDTrainer;
 import dev.kdflow.trainer.kd.NormalizationAdapter;
 import dev.kdflow.trainer.kd.TorchScriptTeacher;
 import dev.kdflow.trainer.loss.CrossEntropyLoss;
-import dev.kdflow.trainer.loss.KDLogitsLoss;
+import dev.kdflow.trainer.loss.KDLosses;
 import dev.kdflow.trainer.models.Models;
+import dev.kdflow.trainer.recipe.ExperimentLoader;
 import dev.kdflow.trainer.training.CheckpointInfo;
 import dev.kdflow.trainer.training.EpochRecord;
+import dev.kdflow.trainer.training.ExperimentDirectory;
 import dev.kdflow.trainer.training.MetricsJsonlWriter;
-import dev.kdflow.trainer.training.Trainer;
-import dev.kdflow.trainer.training.TrainingListener;
-import dev.kdflow.trainer.training.TrainingResult;
+import dev.kdflow.trainer.training.SupervisedTrainer;
+import dev.kdflow.trainer.training.TrainingFailedException;
+import dev.kdflow.trainer.training.TrainingOutcome;
+import dev.kdflow.trainer.training.TrainingParams;
+import dev.kdflow.trainer.training.TrainingProgressListener;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,13 +51,15 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * Runs one experiment spec end to end, as {@code kdflow run} does: checks the spec, loads the
  * dataset, builds the student (and the teacher: registry architecture with a checkpoint, or a
- * TorchScript file), then trains with {@link KDTrainer} (teacher given) or {@link Trainer} (no
- * teacher). Everything that can be wrong with the input is found before training starts and
+ * TorchScript file), then trains with {@link KDTrainer} (teacher given) or {@link
+ * SupervisedTrainer} (no teacher). The spec's unset fields get the {@code api} defaults ({@link
+ * SpecDefaults}) once, here. Everything that can be wrong with the input is found before training
+ * starts ({@link KDExperimentValidator}'s rules, then {@link InputChecker}'s file checks) and
  * reported as {@link InvalidExperimentException} naming the field; failures during training are
  * {@link TrainingFailedException}. Writes {@code metrics.jsonl} and the checkpoints under {@code
  * <checkpoints.rootDir>/<experimentName>/}.
@@ -59,14 +68,15 @@ public final class ExperimentRunner {
   /** Checkpoint root when the spec names none. */
   public static final String DEFAULT_ROOT_DIR = "checkpoints";
 
-  /** Name of the metrics file in the experiment directory. */
-  public static final String METRICS_FILE = "metrics.jsonl";
-
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(ExperimentRunner.class);
   private final KDExperimentSpec spec;
   private final String experimentName;
-  private final List<TrainingListener> listeners = new ArrayList<>();
-  private volatile Trainer trainer;
+  private Consumer<ValidationProblem> warnings =
+      w -> LOG.warn("{}: {}", w.fieldPath(), w.message());
+  private final List<TrainingProgressListener> listeners = new ArrayList<>();
+  private volatile SupervisedTrainer trainer;
   private volatile boolean stopRequested;
 
   /**
@@ -74,170 +84,59 @@ public final class ExperimentRunner {
    * @param name the experiment's name (metadata.name); {@code checkpoints.experimentName} wins
    */
   public ExperimentRunner(KDExperimentSpec spec, String name) {
-    this.spec = spec;
-    String fromSpec =
-        spec.getCheckpoints() == null ? null : spec.getCheckpoints().getExperimentName();
+    this.spec = SpecDefaults.resolve(spec, KDExperimentSpec.class);
+    String fromSpec = this.spec.getCheckpoints().getExperimentName();
     this.experimentName = fromSpec != null && !fromSpec.isBlank() ? fromSpec : name;
   }
 
+  /**
+   * SuperGradients' {@code KDTrainer.train_from_config}: reads a KD recipe (its snake_case keys,
+   * with {@code key.path=value} overrides) and runs it as {@code kdflow train --recipe} does,
+   * without the CLI's progress display.
+   *
+   * @throws InvalidExperimentException before training, when the recipe cannot be read or its
+   *     experiment cannot run
+   * @throws dev.kdflow.trainer.training.TrainingFailedException when training fails
+   */
+  public static TrainingOutcome trainFromConfig(Path recipe, List<String> overrides) {
+    KDExperiment experiment = ExperimentLoader.loadRecipe(recipe, overrides);
+    return new ExperimentRunner(experiment.getSpec(), experiment.getMetadata().getName()).run();
+  }
+
   /** Receives progress events (progress bars, status endpoints). */
-  public ExperimentRunner addListener(TrainingListener listener) {
+  public ExperimentRunner addListener(TrainingProgressListener listener) {
     listeners.add(listener);
+    return this;
+  }
+
+  /**
+   * Where the spec's warnings go when {@link #run()} starts (default: the log). A caller that
+   * showed them already (the CLI checks every file first) passes a no-op.
+   */
+  public ExperimentRunner onWarning(Consumer<ValidationProblem> receiver) {
+    this.warnings = receiver;
     return this;
   }
 
   /** Stops the run at the next step boundary (e.g. on SIGTERM); a partial epoch is dropped. */
   public void requestStop() {
     stopRequested = true;
-    Trainer t = trainer;
+    SupervisedTrainer t = trainer;
     if (t != null) {
       t.requestStop();
     }
   }
 
   /** The trainer of the last {@link #run()}; null before. */
-  Trainer trainer() {
+  SupervisedTrainer trainer() {
     return trainer;
   }
 
   /** {@code <rootDir>/<experimentName>}. */
   public Path experimentDir() {
-    String root = spec.getCheckpoints() == null ? null : spec.getCheckpoints().getRootDir();
+    String root = spec.getCheckpoints().getRootDir();
     return Path.of(root == null || root.isBlank() ? DEFAULT_ROOT_DIR : root)
         .resolve(experimentName);
-  }
-
-  /**
-   * Checks a spec without loading anything big: architectures and arch params against the
-   * catalogue, required training fields, the existence of dataset directory, checkpoints and
-   * TorchScript file.
-   *
-   * @return one message per problem, each starting with the field path; empty when fine
-   */
-  public static List<String> check(KDExperimentSpec spec) {
-    List<String> problems = new ArrayList<>();
-    if (spec.getStudent() == null) {
-      problems.add("spec.student: required");
-    } else {
-      checkModel(spec.getStudent(), "spec.student", problems);
-    }
-    TeacherSpec teacher = spec.getTeacher();
-    if (teacher != null) {
-      boolean ts = teacher.getTorchscript() != null && !teacher.getTorchscript().isBlank();
-      if (ts && teacher.getArchitecture() != null) {
-        problems.add(
-            "spec.teacher: give either torchscript or architecture (with a checkpoint), not both");
-      } else if (ts) {
-        if (!Files.isRegularFile(Path.of(teacher.getTorchscript()))) {
-          problems.add("spec.teacher.torchscript: file not found: " + teacher.getTorchscript());
-        }
-      } else {
-        checkModel(teacher, "spec.teacher", problems);
-        if (teacher.getCheckpoint() == null
-            || teacher.getCheckpoint().getCheckpointPath() == null) {
-          problems.add(
-              "spec.teacher.checkpoint.checkpointPath: a teacher needs trained weights (or use"
-                  + " spec.teacher.torchscript)");
-        }
-      }
-    }
-    TrainingSpec t = spec.getTraining();
-    if (t == null) {
-      problems.add("spec.training: required");
-    } else {
-      if (t.getMaxEpochs() == null || t.getMaxEpochs() < 1) {
-        problems.add("spec.training.maxEpochs: must be an integer >= 1");
-      }
-      if (t.getInitialLr() == null || !(t.getInitialLr() > 0)) {
-        problems.add("spec.training.initialLr: must be > 0");
-      }
-    }
-    DatasetSpec d = spec.getDataset() == null ? new DatasetSpec() : spec.getDataset();
-    Path dir = DatasetLoader.directoryOf(d);
-    if (dir == null) {
-      problems.add("spec.dataset.path: required for dataset type " + d.getType());
-    } else if (!Files.isDirectory(dir)) {
-      problems.add(
-          "spec.dataset.path: directory "
-              + dir
-              + " does not exist"
-              + (d.getPath() == null
-                  ? " (install Debian's dataset-fashion-mnist or set spec.dataset.path)"
-                  : ""));
-    }
-    if (spec.getKd() != null && spec.getKd().getTeacherInputAdapter() != null) {
-      try {
-        NormalizationAdapter.from(spec.getKd().getTeacherInputAdapter());
-      } catch (IllegalArgumentException e) {
-        problems.add("spec.kd.teacherInputAdapter: " + e.getMessage());
-      }
-    }
-    return problems;
-  }
-
-  private static void checkModel(ModelSpec m, String path, List<String> problems) {
-    if (m.getArchitecture() == null || Architectures.find(m.getArchitecture()).isEmpty()) {
-      problems.add(
-          path
-              + ".architecture: unknown architecture '"
-              + m.getArchitecture()
-              + "'; known: "
-              + String.join(", ", Architectures.names()));
-      return;
-    }
-    problems.addAll(
-        Architectures.checkParams(m.getArchitecture(), m.getArchParams(), path + ".archParams"));
-    CheckpointParams c = m.getCheckpoint();
-    if (c != null && c.getCheckpointPath() != null) {
-      Path p = Path.of(c.getCheckpointPath());
-      try {
-        if (AtomicDirectory.resolve(p) == null && !Files.isRegularFile(p)) {
-          problems.add(path + ".checkpoint.checkpointPath: not found: " + p);
-        } else {
-          recordedArchitecture(p)
-              .filter(a -> !a.equals(m.getArchitecture()))
-              .ifPresent(
-                  a ->
-                      problems.add(
-                          path
-                              + ".checkpoint.checkpointPath: "
-                              + p
-                              + " holds a "
-                              + a
-                              + " network, not "
-                              + m.getArchitecture()));
-        }
-      } catch (IOException e) {
-        problems.add(path + ".checkpoint.checkpointPath: unreadable: " + e.getMessage());
-      }
-    }
-  }
-
-  /** The architecture a kdflow checkpoint directory records in its JSON, if any. */
-  static Optional<String> recordedArchitecture(Path checkpoint) throws IOException {
-    Path dir = AtomicDirectory.resolve(checkpoint);
-    if (dir == null) {
-      return Optional.empty();
-    }
-    for (String f : new String[] {Trainer.INFO_FILE, Trainer.STATE_FILE}) {
-      Path p = dir.resolve(f);
-      if (Files.isRegularFile(p)) {
-        JsonNode n = JSON.readTree(p.toFile());
-        JsonNode a = n.get("architecture");
-        return a == null || a.isNull() ? Optional.empty() : Optional.of(a.asText());
-      }
-    }
-    return Optional.empty();
-  }
-
-  private static void fail(List<String> problems) {
-    if (!problems.isEmpty()) {
-      String first = problems.get(0);
-      int colon = first.indexOf(':');
-      String field = colon > 0 ? first.substring(0, colon) : "spec";
-      throw new InvalidExperimentException(
-          field, String.join("; ", problems).substring(colon > 0 ? colon + 2 : 0));
-    }
   }
 
   /**
@@ -246,11 +145,15 @@ public final class ExperimentRunner {
    * @throws InvalidExperimentException before any training, when the input is wrong
    * @throws TrainingFailedException when training fails
    */
-  public TrainingResult run() {
-    fail(check(spec));
+  public TrainingOutcome run() {
+    List<ValidationProblem> problems = new ArrayList<>(KDExperimentValidator.validateSpec(spec));
+    if (!KDExperimentValidator.hasErrors(problems)) {
+      problems.addAll(InputChecker.check(spec));
+    }
+    InvalidExperimentException.throwIfErrors(problems).forEach(warnings);
     TrainingSpec training = spec.getTraining();
-    DatasetSpec d = spec.getDataset() == null ? new DatasetSpec() : spec.getDataset();
-    long seed = training.getSeed() == null ? 42L : training.getSeed();
+    DatasetSpec d = spec.getDataset();
+    long seed = training.getSeed();
     ImageSplit trainData = load(d, true);
     ImageSplit validData = load(d, false);
     if (trainData.size() == 0 || validData.size() == 0) {
@@ -274,11 +177,10 @@ public final class ExperimentRunner {
       throw new InvalidExperimentException("spec.dataset.mean", e.getMessage());
     }
     Shape inputShape = new Shape(1, trainData.channels(), trainData.height(), trainData.width());
-    KDSpec kd = spec.getKd() == null ? new KDSpec() : spec.getKd();
-    LossSpec lossSpec = kd.getLoss() == null ? new LossSpec() : kd.getLoss();
+    KDSpec kd = spec.getKd();
+    LossSpec lossSpec = kd.getLoss();
 
     Device device = device();
-    warnAboutOneDnn(device);
     try (NDManager manager = NDManager.newBaseManager(device);
         TeacherHolder teacherHolder = new TeacherHolder()) {
       Engine.getEngine("PyTorch").setRandomSeed((int) (seed & 0x7fffffff));
@@ -289,44 +191,40 @@ public final class ExperimentRunner {
         teacher = buildTeacher(spec.getTeacher(), manager, inputShape, teacherHolder, device);
         checkOutputs(student, teacher, kd, manager, inputShape, trainData.numClasses());
       }
-      int batchSize = d.getBatchSize() == null ? 128 : d.getBatchSize();
-      int validBatch = d.getValidBatchSize() == null ? 512 : d.getValidBatchSize();
-      if (batchSize < 1 || validBatch < 1) {
-        throw new InvalidExperimentException("spec.dataset.batchSize", "must be >= 1");
-      }
       BatchSource trainLoader =
-          trainData.batches(norm, batchSize, true, SampleAugmentation.training(d), seed);
+          trainData.batches(norm, d.getBatchSize(), true, SampleAugmentation.training(d), seed);
       BatchSource validLoader =
-          validData.batches(norm, validBatch, false, SampleAugmentation.NONE, seed);
+          validData.batches(norm, d.getValidBatchSize(), false, SampleAugmentation.NONE, seed);
 
       Path root = experimentDir().getParent();
-      Trainer t;
+      SupervisedTrainer t;
       if (teacher != null) {
         KDTrainer kdTrainer = new KDTrainer(experimentName, root);
         kdTrainer
             .setKDSpec(kd)
-            .setKDLoss(KDLogitsLoss.from(lossSpec))
-            .setCacheTeacherOutputs(!Boolean.FALSE.equals(kd.getCacheTeacherOutputs()));
+            .setKDLoss(KDLosses.from(lossSpec))
+            .setCacheTeacherOutputs(kd.getCacheTeacherOutputs());
         t = kdTrainer;
       } else {
-        t = new Trainer(experimentName, root);
-        t.setLoss(
-            new CrossEntropyLoss(
-                lossSpec.getLabelSmoothing() == null ? 0.0 : lossSpec.getLabelSmoothing()));
+        t = new SupervisedTrainer(experimentName, root);
+        t.setLoss(new CrossEntropyLoss(lossSpec.getLabelSmoothing()));
       }
       t.setStudentDescription(s.getArchitecture(), s.getArchParams());
       t.setDataDescription(dataDescription(d, norm));
-      int logEvery = training.getLogEveryNSteps() == null ? 50 : training.getLogEveryNSteps();
-      t.addListener(new MetricsJsonlWriter(experimentDir().resolve(METRICS_FILE), logEvery));
+      t.addListener(
+          new MetricsJsonlWriter(
+              new ExperimentDirectory(experimentDir()).metricsFile(),
+              training.getLogEveryNSteps()));
       listeners.forEach(t::addListener);
       trainer = t;
       if (stopRequested) {
         t.requestStop();
       }
       if (teacher != null) {
-        return ((KDTrainer) t).train(student, teacher, training, trainLoader, validLoader);
+        return ((KDTrainer) t)
+            .train(student, teacher, TrainingParams.from(training), trainLoader, validLoader);
       }
-      return t.train(student, training, trainLoader, validLoader);
+      return t.train(student, TrainingParams.from(training), trainLoader, validLoader);
     } catch (IllegalArgumentException e) {
       throw new InvalidExperimentException("spec.training", e.getMessage(), e);
     }
@@ -362,12 +260,15 @@ public final class ExperimentRunner {
     Path dir;
     try {
       dir = AtomicDirectory.resolve(checkpoint);
-      if (dir == null || !Files.isRegularFile(dir.resolve(Trainer.INFO_FILE))) {
+      if (dir == null || !Files.isRegularFile(dir.resolve(ExperimentDirectory.INFO_FILE))) {
         throw new InvalidExperimentException(
             "checkpoint",
-            checkpoint + " is not a kdflow student checkpoint (no " + Trainer.INFO_FILE + ")");
+            checkpoint
+                + " is not a kdflow student checkpoint (no "
+                + ExperimentDirectory.INFO_FILE
+                + ")");
       }
-      info = JSON.readValue(dir.resolve(Trainer.INFO_FILE).toFile(), CheckpointInfo.class);
+      info = ExperimentDirectory.readInfo(dir);
     } catch (IOException e) {
       throw new InvalidExperimentException("checkpoint", "unreadable: " + e.getMessage(), e);
     }
@@ -377,11 +278,13 @@ public final class ExperimentRunner {
     }
     Map<String, Object> data = info.data() == null ? Map.of() : info.data();
     DatasetSpec d =
-        dataset != null
-            ? dataset
-            : data.get("dataset") == null
-                ? new DatasetSpec()
-                : JSON.convertValue(data.get("dataset"), DatasetSpec.class);
+        SpecDefaults.resolve(
+            dataset != null
+                ? dataset
+                : data.get("dataset") == null
+                    ? null
+                    : JSON.convertValue(data.get("dataset"), DatasetSpec.class),
+            DatasetSpec.class);
     ImageSplit valid = load(d, false);
     Normalization norm;
     if (d.getMean() != null && d.getStd() != null) {
@@ -400,9 +303,8 @@ public final class ExperimentRunner {
       } catch (IllegalArgumentException | IOException e) {
         throw new InvalidExperimentException("checkpoint", e.getMessage(), e);
       }
-      int batch = d.getValidBatchSize() == null ? 512 : d.getValidBatchSize();
-      return Trainer.evaluate(
-          model, valid.batches(norm, batch, false, SampleAugmentation.NONE, 0L));
+      return SupervisedTrainer.evaluate(
+          model, valid.batches(norm, d.getValidBatchSize(), false, SampleAugmentation.NONE, 0L));
     }
   }
 
@@ -427,17 +329,6 @@ public final class ExperimentRunner {
     return Engine.getEngine("PyTorch").defaultDevice();
   }
 
-  private static void warnAboutOneDnn(Device device) {
-    if (device.isGpu() || System.getenv("ONEDNN_MAX_CPU_ISA") != null) {
-      return;
-    }
-    org.slf4j.LoggerFactory.getLogger(ExperimentRunner.class)
-        .warn(
-            "ONEDNN_MAX_CPU_ISA is not set: on AMD EPYC machines oneDNN's AVX-512 convolutions"
-                + " with 2+ threads give non-deterministic results and NaN; export"
-                + " ONEDNN_MAX_CPU_ISA=AVX2 before starting the JVM");
-  }
-
   private static ImageSplit load(DatasetSpec d, boolean train) {
     try {
       return DatasetLoader.split(d, train);
@@ -456,13 +347,14 @@ public final class ExperimentRunner {
     try {
       block = Models.build(m.getArchitecture(), m.getArchParams(), manager, inputShape);
     } catch (IllegalArgumentException e) {
+      // The architecture and its params passed the rule set; what is left is a mismatch with the
+      // data (inChannels, inputSize).
       throw new InvalidExperimentException(path + ".archParams", e.getMessage(), e);
     }
     CheckpointParams c = m.getCheckpoint();
     if (c != null && c.getCheckpointPath() != null) {
       try {
-        Weights.load(
-            block, Path.of(c.getCheckpointPath()), !Boolean.FALSE.equals(c.getStrictLoad()));
+        Weights.load(block, Path.of(c.getCheckpointPath()), c.getStrictLoad());
       } catch (IOException e) {
         throw new InvalidExperimentException(
             path + ".checkpoint.checkpointPath", e.getMessage(), e);

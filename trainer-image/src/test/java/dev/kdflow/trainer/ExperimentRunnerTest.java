@@ -6,12 +6,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kdflow.api.CheckpointParams;
+import dev.kdflow.api.DatasetSpec;
 import dev.kdflow.api.KDExperimentSpec;
 import dev.kdflow.api.ModelSpec;
 import dev.kdflow.api.TeacherSpec;
+import dev.kdflow.api.TrainingSpec;
+import dev.kdflow.api.validation.InvalidExperimentException;
+import dev.kdflow.api.validation.ValidationProblem;
 import dev.kdflow.trainer.kd.KDTrainer;
 import dev.kdflow.trainer.training.EndRecord;
-import dev.kdflow.trainer.training.TrainingResult;
+import dev.kdflow.trainer.training.ExperimentDirectory;
+import dev.kdflow.trainer.training.TrainingOutcome;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,7 +61,7 @@ class ExperimentRunnerTest {
 
   @Test
   void trainsATeacherThenDistilsItIntoAStudent() throws IOException {
-    TrainingResult teacher = new ExperimentRunner(spec("cnn", CNN), "teacher").run();
+    TrainingOutcome teacher = new ExperimentRunner(spec("cnn", CNN), "teacher").run();
     assertThat(teacher.status()).isEqualTo(EndRecord.SUCCEEDED);
     assertThat(teacher.bestCheckpoint()).isDirectory();
     // kdflow evaluate: rebuilt from the sidecar, same data, same accuracy
@@ -71,19 +76,20 @@ class ExperimentRunnerTest {
     c.setCheckpointPath(teacher.bestCheckpoint().toString());
     t.setCheckpoint(c);
     kd.setTeacher(t);
-    TrainingResult student = new ExperimentRunner(kd, "student").run();
+    TrainingOutcome student = new ExperimentRunner(kd, "student").run();
     assertThat(student.lastValid().teacherTop1()).isEqualTo(teacher.lastValid().top1());
 
     // kd.cacheTeacherOutputs=false: the teacher runs in every step; the same teacher figures
     kd.getKd().setCacheTeacherOutputs(false);
     ExperimentRunner uncached = new ExperimentRunner(kd, "student-uncached");
-    TrainingResult direct = uncached.run();
+    TrainingOutcome direct = uncached.run();
     assertThat(((KDTrainer) uncached.trainer()).isCacheTeacherOutputs()).isFalse();
     assertThat(direct.lastValid().teacherTop1()).isEqualTo(student.lastValid().teacherTop1());
 
-    List<JsonNode> records = lines(tmp.resolve("student").resolve(ExperimentRunner.METRICS_FILE));
+    List<JsonNode> records =
+        lines(tmp.resolve("student").resolve(ExperimentDirectory.METRICS_FILE));
     assertThat(records.get(0).get("type").asText()).isEqualTo("start");
-    assertThat(records.get(0).get("resumedFromEpoch").isNull()).isTrue();
+    assertThat(records.get(0).hasNonNull("resumedFromEpoch")).as("a fresh start").isFalse();
     assertThat(records).filteredOn(n -> n.get("type").asText().equals("step")).hasSize(2);
     JsonNode step = records.get(1);
     assertThat(step.get("step").asInt()).isEqualTo(2);
@@ -96,10 +102,72 @@ class ExperimentRunnerTest {
     assertThat(epoch.at("/best/metric").asText()).isEqualTo("top1");
     assertThat(records.get(records.size() - 1).get("status").asText()).isEqualTo("succeeded");
 
-    List<JsonNode> plain = lines(tmp.resolve("teacher").resolve(ExperimentRunner.METRICS_FILE));
+    List<JsonNode> plain = lines(tmp.resolve("teacher").resolve(ExperimentDirectory.METRICS_FILE));
     JsonNode plainEpoch = plain.get(plain.size() - 2);
     assertThat(plainEpoch.at("/train").has("distillLoss")).isFalse();
     assertThat(plainEpoch.at("/valid").has("teacherTop1")).isFalse();
+  }
+
+  @Test
+  void unsetFieldsGetExactlyTheApiDefaults() throws IOException {
+    KDExperimentSpec s = spec("mlp", Map.of("hiddenSizes", List.of(16)));
+    // What a manifest with explicit nulls, or a caller building the spec in Java, may hand over.
+    s.getTraining().setSeed(null);
+    s.getTraining().setLogEveryNSteps(null);
+    s.getTraining().setRunValidationFreq(null);
+    s.getTraining().setOptimizer(null);
+    s.getTraining().setOptimizerParams(null);
+    s.getTraining().setEmaParams(null);
+    s.getTraining().setLrMode(null);
+    s.getDataset().setBatchSize(null);
+    s.getDataset().setValidBatchSize(null);
+    s.getDataset().setRandomCropPadding(null);
+    s.getDataset().setHorizontalFlip(null);
+    s.getDataset().setType(null);
+    s.setKd(null);
+
+    TrainingOutcome r = new ExperimentRunner(s, "defaults").run();
+
+    assertThat(r.status()).isEqualTo(EndRecord.SUCCEEDED);
+    ObjectMapper json = new ObjectMapper();
+    DatasetSpec expectedData = new DatasetSpec();
+    expectedData.setTrainLimit(256);
+    expectedData.setValidLimit(128);
+    JsonNode info = json.readTree(r.bestCheckpoint().resolve("checkpoint.json").toFile());
+    assertThat(json.treeToValue(info.at("/data/dataset"), DatasetSpec.class))
+        .isEqualTo(expectedData);
+    JsonNode state = json.readTree(r.latestCheckpoint().resolve("state.json").toFile());
+    assertThat(state.get("seed").asLong()).isEqualTo(new TrainingSpec().getSeed());
+    assertThat(state.get("optimizer").asText()).containsIgnoringCase("sgd");
+    List<JsonNode> records = lines(new ExperimentDirectory(tmp.resolve("defaults")).metricsFile());
+    // 256 images in batches of the default 128: 2 steps, fewer than the default logEveryNSteps.
+    assertThat(records.get(0).get("stepsPerEpoch").asInt())
+        .isEqualTo(256 / new DatasetSpec().getBatchSize());
+    assertThat(records).noneMatch(n -> n.get("type").asText().equals("step"));
+
+    // The same seed, set explicitly, trains the same weights.
+    KDExperimentSpec explicit = spec("mlp", Map.of("hiddenSizes", List.of(16)));
+    explicit.getDataset().setBatchSize(new DatasetSpec().getBatchSize());
+    explicit.getTraining().setLogEveryNSteps(new TrainingSpec().getLogEveryNSteps());
+    TrainingOutcome same = new ExperimentRunner(explicit, "explicit").run();
+    assertThat(same.best().value()).isEqualTo(r.best().value());
+    assertThat(Files.readAllBytes(same.bestCheckpoint().resolve("model.safetensors")))
+        .isEqualTo(Files.readAllBytes(r.bestCheckpoint().resolve("model.safetensors")));
+  }
+
+  @Test
+  void aTeacherWithoutWeightsTrainsAfterOneWarning() {
+    KDExperimentSpec kd = spec("mlp", Map.of("hiddenSizes", List.of(16)));
+    TeacherSpec t = new TeacherSpec();
+    t.setArchitecture("mlp");
+    t.setArchParams(new LinkedHashMap<>(Map.of("hiddenSizes", List.of(8))));
+    kd.setTeacher(t);
+    List<ValidationProblem> warnings = new ArrayList<>();
+    TrainingOutcome r = new ExperimentRunner(kd, "random-teacher").onWarning(warnings::add).run();
+    assertThat(r.status()).isEqualTo(EndRecord.SUCCEEDED);
+    assertThat(warnings)
+        .singleElement()
+        .satisfies(w -> assertThat(w.fieldPath()).isEqualTo("spec.teacher.checkpoint"));
   }
 
   @Test
@@ -108,7 +176,7 @@ class ExperimentRunnerTest {
     TeacherSpec t = new TeacherSpec();
     t.setTorchscript(TestData.fixtures().resolve("tiny_teacher.pt").toString());
     kd.setTeacher(t);
-    TrainingResult r = new ExperimentRunner(kd, "ts").run();
+    TrainingOutcome r = new ExperimentRunner(kd, "ts").run();
     assertThat(r.status()).isEqualTo(EndRecord.SUCCEEDED);
     assertThat(r.latestCheckpoint()).isDirectory();
     assertThat(r.lastValid().teacherTop1()).isNotNull();
@@ -118,17 +186,17 @@ class ExperimentRunnerTest {
   void aStopRequestEndsTheRunAsStoppedWithoutAPartialCheckpoint() throws IOException {
     ExperimentRunner runner = new ExperimentRunner(spec("mlp", Map.of()), "stop");
     runner.addListener(
-        new dev.kdflow.trainer.training.TrainingListener() {
+        new dev.kdflow.trainer.training.TrainingProgressListener() {
           @Override
           public void onStep(dev.kdflow.trainer.training.StepRecord step) {
             runner.requestStop();
           }
         });
-    TrainingResult r = runner.run();
+    TrainingOutcome r = runner.run();
     assertThat(r.status()).isEqualTo(EndRecord.STOPPED);
     assertThat(r.epochsCompleted()).isZero();
     assertThat(tmp.resolve("stop").resolve("ckpt_latest")).doesNotExist();
-    List<JsonNode> records = lines(tmp.resolve("stop").resolve(ExperimentRunner.METRICS_FILE));
+    List<JsonNode> records = lines(tmp.resolve("stop").resolve(ExperimentDirectory.METRICS_FILE));
     assertThat(records.get(records.size() - 1).get("status").asText()).isEqualTo("stopped");
   }
 
@@ -138,9 +206,12 @@ class ExperimentRunnerTest {
     Files.createDirectories(marker.getParent());
     Files.writeString(marker, "untouched");
     assertThatThrownBy(() -> new ExperimentRunner(s, "bad").run())
-        .isInstanceOf(InvalidExperimentException.class)
-        .satisfies(
-            e -> assertThat(((InvalidExperimentException) e).getFieldPath()).isEqualTo(field))
+        .isInstanceOfSatisfying(
+            InvalidExperimentException.class,
+            e -> {
+              assertThat(e.getFieldPath()).isEqualTo(field);
+              assertThat(e.problems()).allMatch(ValidationProblem::isError);
+            })
         .hasMessageContainingAll(fragments);
     try (var files = Files.list(marker.getParent())) {
       assertThat(files).containsExactly(marker);
@@ -171,7 +242,7 @@ class ExperimentRunnerTest {
 
   @Test
   void aCheckpointOfAnotherArchitectureIsRefused() throws IOException {
-    TrainingResult mlp =
+    TrainingOutcome mlp =
         new ExperimentRunner(spec("mlp", Map.of("hiddenSizes", List.of(16))), "mlp").run();
     KDExperimentSpec s = spec("cnn", CNN);
     CheckpointParams c = new CheckpointParams();

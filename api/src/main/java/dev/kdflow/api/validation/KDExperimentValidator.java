@@ -3,6 +3,7 @@ package dev.kdflow.api.validation;
 import dev.kdflow.api.Architectures;
 import dev.kdflow.api.CheckpointParams;
 import dev.kdflow.api.CheckpointsSpec;
+import dev.kdflow.api.DKDParams;
 import dev.kdflow.api.DatasetSpec;
 import dev.kdflow.api.EmaParams;
 import dev.kdflow.api.KDExperiment;
@@ -24,6 +25,7 @@ import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -45,6 +47,12 @@ public final class KDExperimentValidator {
    * {@code <name>}, whose pods get a label with the Job name (at most 63 characters).
    */
   public static final int MAX_NAME_LENGTH = 52;
+
+  /**
+   * Above this α·T the warning about a steep distillation gradient is given: the default T = 1, α =
+   * 0.5 gives 0.5, the examples' T = 4, α = 0.5 gives 2.
+   */
+  public static final double STEEP_DISTILLATION_GRADIENT = 4.0;
 
   /** Paths the operator mounts itself; the checkpoint volume must not shadow them. */
   private static final Set<String> RESERVED_MOUNTS = Set.of("/etc/kdflow", "/tmp", "/dev/shm");
@@ -77,11 +85,53 @@ public final class KDExperimentValidator {
     return v.problems;
   }
 
-  /** Validates a spec alone (paths start with {@code spec.}); an empty list means valid. */
+  /**
+   * Validates a spec alone (paths start with {@code spec.}), e.g. one mapped from a recipe; no
+   * error means valid (warnings may remain).
+   */
   public static List<ValidationProblem> validateSpec(KDExperimentSpec spec) {
     KDExperimentValidator v = new KDExperimentValidator();
     v.spec(spec);
     return v.problems;
+  }
+
+  /**
+   * Validates training hyper-parameters alone (paths start with {@code spec.training}), for callers
+   * that build them in Java and train through the library API.
+   */
+  public static List<ValidationProblem> validateTraining(TrainingSpec training) {
+    KDExperimentValidator v = new KDExperimentValidator();
+    v.training(training);
+    return v.problems;
+  }
+
+  /**
+   * Validates KD settings alone (paths start with {@code spec.kd}) for a run with a teacher, for
+   * callers that build them in Java.
+   */
+  public static List<ValidationProblem> validateKD(KDSpec kd) {
+    KDExperimentValidator v = new KDExperimentValidator();
+    v.kd(kd, true);
+    return v.problems;
+  }
+
+  /**
+   * Validates an architecture name and its parameters against {@link Architectures}.
+   *
+   * @param path the model's field path, e.g. {@code spec.student}; problems are reported at {@code
+   *     <path>.architecture} and {@code <path>.archParams.<key>} ({@code architecture} and {@code
+   *     archParams.<key>} when the path is empty)
+   */
+  public static List<ValidationProblem> validateArchitecture(
+      String path, String architecture, Map<String, Object> archParams) {
+    KDExperimentValidator v = new KDExperimentValidator();
+    v.architecture(path, architecture, archParams);
+    return v.problems;
+  }
+
+  /** True when {@code problems} holds an error (warnings let the experiment run). */
+  public static boolean hasErrors(List<ValidationProblem> problems) {
+    return problems.stream().anyMatch(ValidationProblem::isError);
   }
 
   private void spec(KDExperimentSpec spec) {
@@ -92,6 +142,9 @@ public final class KDExperimentValidator {
     student(spec.getStudent());
     teacher(spec.getTeacher(), spec.getStudent());
     kd(spec.getKd(), spec.getTeacher() != null);
+    if (spec.getKd() != null && spec.getKd().getLoss() != null) {
+      lossParameters(spec.getKd().getLoss(), spec.getTraining());
+    }
     training(spec.getTraining());
     dataset(spec.getDataset());
     checkpoints(spec.getCheckpoints());
@@ -121,7 +174,7 @@ public final class KDExperimentValidator {
           "spec.student.architecture",
           "required; one of " + String.join(", ", Architectures.names()));
     } else {
-      architecture("spec.student", student);
+      architecture("spec.student", student.getArchitecture(), student.getArchParams());
     }
     checkpoint("spec.student.checkpoint", student.getCheckpoint());
   }
@@ -141,8 +194,17 @@ public final class KDExperimentValidator {
       return;
     }
     if (hasArch) {
-      architecture("spec.teacher", teacher);
+      architecture("spec.teacher", teacher.getArchitecture(), teacher.getArchParams());
       checkpoint("spec.teacher.checkpoint", teacher.getCheckpoint());
+      if (teacher.getCheckpoint() == null) {
+        // SuperGradients builds such a teacher and distils from it without a word; we run it too
+        // (a smoke test needs no trained teacher) but say once what it means.
+        warn(
+            "spec.teacher.checkpoint",
+            "not set: the teacher keeps its random initial weights, so the student learns from"
+                + " noise; set checkpoint.checkpointPath to a trained teacher (e.g. its ckpt_best)"
+                + " or use torchscript");
+      }
       numClassesMatch(teacher, student);
     } else {
       if (teacher.getArchParams() != null && !teacher.getArchParams().isEmpty()) {
@@ -184,40 +246,57 @@ public final class KDExperimentValidator {
     return Architectures.find(arch).map(a -> a.params().containsKey(param)).orElse(false);
   }
 
-  private void architecture(String path, ModelSpec model) {
-    String arch = model.getArchitecture();
-    if (Architectures.find(arch).isEmpty()) {
+  private void architecture(String path, String arch, Map<String, Object> params) {
+    String prefix = path.isEmpty() ? "" : path + ".";
+    Optional<Architectures.Architecture> found = Architectures.find(arch);
+    if (found.isEmpty()) {
       add(
-          path + ".architecture",
+          prefix + "architecture",
           "unknown architecture '"
               + arch
               + "'; one of "
               + String.join(", ", Architectures.names()));
       return;
     }
-    for (String p : Architectures.checkParams(arch, model.getArchParams(), path + ".archParams")) {
-      int colon = p.indexOf(": ");
-      add(colon > 0 ? p.substring(0, colon) : path + ".archParams", p.substring(colon + 2));
+    if (params == null) {
+      return;
     }
-    Map<String, Object> params = model.getArchParams();
-    if (params != null) {
-      params.forEach(
-          (k, v) -> {
-            if (v instanceof Number n && n.doubleValue() <= 0 && isSizeParam(k)) {
-              add(path + ".archParams." + k, "must be > 0, got " + v);
-            } else if (v instanceof List<?> l && isSizeParam(k)) {
-              for (Object e : l) {
-                if (e instanceof Number n && n.doubleValue() <= 0) {
-                  add(path + ".archParams." + k, "every entry must be > 0, got " + l);
-                  break;
-                }
+    Map<String, Architectures.Param> accepted = found.get().params();
+    params.forEach(
+        (k, v) -> {
+          Architectures.Param param = accepted.get(k);
+          String at = prefix + "archParams." + k;
+          if (param == null) {
+            add(
+                at,
+                "unknown parameter of "
+                    + arch
+                    + "; accepted: "
+                    + String.join(", ", accepted.keySet()));
+          } else if (!param.type().accepts(v)
+              || (param.type() == Architectures.ParamType.CHOICE && !param.choices().contains(v))) {
+            add(
+                at,
+                "must be "
+                    + (param.type() == Architectures.ParamType.CHOICE
+                        ? "one of " + String.join(", ", param.choices())
+                        : param.type().description())
+                    + ", got "
+                    + (v == null ? "null" : "'" + v + "'"));
+          } else if (v instanceof Number n && n.doubleValue() <= 0 && isSizeParam(k)) {
+            add(at, "must be > 0, got " + v);
+          } else if (v instanceof List<?> l && isSizeParam(k)) {
+            for (Object e : l) {
+              if (e instanceof Number n && n.doubleValue() <= 0) {
+                add(at, "every entry must be > 0, got " + l);
+                break;
               }
             }
-          });
-      if (params.get("dropout") instanceof Number d
-          && (d.doubleValue() < 0 || d.doubleValue() >= 1)) {
-        add(path + ".archParams.dropout", "must be in [0, 1), got " + d);
-      }
+          }
+        });
+    if (params.get("dropout") instanceof Number d
+        && (d.doubleValue() < 0 || d.doubleValue() >= 1)) {
+      add(prefix + "archParams.dropout", "must be in [0, 1), got " + d);
     }
   }
 
@@ -258,6 +337,29 @@ public final class KDExperimentValidator {
       Double t = loss.getTemperature();
       if (t != null && !(t > 0 && Double.isFinite(t))) {
         add("spec.kd.loss.temperature", "must be > 0, got " + t + "; 1 is SuperGradients' value");
+      }
+      double a = alpha == null ? LossSpec.DEFAULT_DISTILLATION_LOSS_COEFF : alpha;
+      double temperature = t == null ? LossSpec.DEFAULT_TEMPERATURE : t;
+      if (hasTeacher
+          && a >= 0
+          && a <= 1
+          && temperature > 0
+          && a * temperature > STEEP_DISTILLATION_GRADIENT) {
+        warn(
+            "spec.kd.loss.temperature",
+            "α·T = "
+                + round(a * temperature)
+                + " (α "
+                + a
+                + ", T "
+                + temperature
+                + "): the distillation term's gradient with respect to the student's logits is"
+                + " α·T·(softmax(s/T) − softmax(t/T)), so training at a learning rate tuned for"
+                + " cross-entropy alone can diverge; lower training.initialLr about "
+                + round(a * temperature)
+                + "-fold, or lower T or α (this warning starts above α·T = "
+                + round(STEEP_DISTILLATION_GRADIENT)
+                + ")");
       }
       Double ls = loss.getLabelSmoothing();
       if (ls != null && !(ls >= 0 && ls < 1)) {
@@ -492,8 +594,15 @@ public final class KDExperimentValidator {
       return;
     }
     String p = "spec.resources";
-    if (r.getGpus() != null && (r.getGpus() < 0 || r.getGpus() > 64)) {
-      add(p + ".gpus", "must be in [0, 64], got " + r.getGpus());
+    if (r.getGpus() != null && r.getGpus() < 0) {
+      add(p + ".gpus", "must be 0 (CPU) or 1, got " + r.getGpus());
+    } else if (r.getGpus() != null && r.getGpus() > ResourcesSpec.MAX_GPUS) {
+      add(
+          p + ".gpus",
+          "must be 0 (CPU) or 1, got "
+              + r.getGpus()
+              + ": the trainer uses one device per run until multi-device training exists, so"
+              + " more GPUs would sit idle");
     }
     quantity(p + ".cpu", r.getCpu());
     quantity(p + ".memory", r.getMemory());
@@ -703,11 +812,112 @@ public final class KDExperimentValidator {
     return s == null || s.isBlank();
   }
 
+  /** The parameters each loss type accepts: none is read and then ignored by another type. */
+  private void lossParameters(LossSpec loss, TrainingSpec training) {
+    String p = "spec.kd.loss";
+    LossSpec.Type type = loss.typeOrDefault();
+    String name = type.specName();
+    Double alpha = loss.getDistillationLossCoeff();
+    if (type != LossSpec.Type.KD_LOGITS
+        && alpha != null
+        && alpha != LossSpec.DEFAULT_DISTILLATION_LOSS_COEFF) {
+      add(
+          p + ".distillationLossCoeff",
+          "applies to KDLogitsLoss only; "
+              + name
+              + " weighs its terms with "
+              + (type == LossSpec.Type.DKD
+                  ? "taskLossWeight, dkd.alpha and dkd.beta"
+                  : "taskLossWeight and distillationLossWeight"));
+    }
+    if (loss.getTaskLossWeight() != null) {
+      if (type == LossSpec.Type.KD_LOGITS) {
+        add(
+            p + ".taskLossWeight",
+            "applies to HintonKD, DKD and DIST; KDLogitsLoss weighs the task loss with 1 -"
+                + " distillationLossCoeff");
+      } else if (!(loss.getTaskLossWeight() >= 0)) {
+        add(p + ".taskLossWeight", "must be >= 0, got " + loss.getTaskLossWeight());
+      }
+    }
+    if (loss.getDistillationLossWeight() != null) {
+      if (type != LossSpec.Type.HINTON_KD && type != LossSpec.Type.DIST) {
+        add(
+            p + ".distillationLossWeight",
+            "applies to HintonKD and DIST; "
+                + (type == LossSpec.Type.DKD
+                    ? "DKD weighs its terms with dkd.alpha and dkd.beta"
+                    : "KDLogitsLoss uses distillationLossCoeff"));
+      } else if (!(loss.getDistillationLossWeight() >= 0)) {
+        add(p + ".distillationLossWeight", "must be >= 0, got " + loss.getDistillationLossWeight());
+      }
+    }
+    if (loss.logitStandardizationOrDefault() && type == LossSpec.Type.DIST) {
+      add(
+          p + ".logitStandardization",
+          "applies to KDLogitsLoss, HintonKD and DKD; DIST's Pearson correlations already ignore"
+              + " each sample's logit scale");
+    }
+    if (loss.getDkd() != null) {
+      if (type != LossSpec.Type.DKD) {
+        add(p + ".dkd", "applies only to type DKD; set type: DKD or remove dkd");
+      } else {
+        DKDParams d = loss.getDkd();
+        nonNegative(p + ".dkd.alpha", d.getAlpha());
+        nonNegative(p + ".dkd.beta", d.getBeta());
+        if (d.getWarmupEpochs() != null && d.getWarmupEpochs() < 0) {
+          add(p + ".dkd.warmupEpochs", "must be >= 0 (0: no warm-up), got " + d.getWarmupEpochs());
+        }
+      }
+    }
+    if (type == LossSpec.Type.DKD && training != null && training.getMaxEpochs() != null) {
+      int warmup = loss.dkdOrDefault().warmupEpochsOrDefault();
+      if (warmup > training.getMaxEpochs()) {
+        add(
+            p + ".dkd.warmupEpochs",
+            "is "
+                + warmup
+                + (loss.getDkd() == null || loss.getDkd().getWarmupEpochs() == null
+                    ? " (the default)"
+                    : "")
+                + " but training.maxEpochs is "
+                + training.getMaxEpochs()
+                + ", so the DKD term would never reach full weight; set dkd.warmupEpochs <="
+                + " maxEpochs (0 disables the warm-up)");
+      }
+    }
+    if (loss.getDist() != null) {
+      if (type != LossSpec.Type.DIST) {
+        add(p + ".dist", "applies only to type DIST; set type: DIST or remove dist");
+      } else {
+        nonNegative(p + ".dist.beta", loss.getDist().getBeta());
+        nonNegative(p + ".dist.gamma", loss.getDist().getGamma());
+      }
+    }
+  }
+
+  private void nonNegative(String path, Double value) {
+    if (value != null && !(value >= 0 && Double.isFinite(value))) {
+      add(path, "must be a finite number >= 0, got " + value);
+    }
+  }
+
   private static boolean hasWhitespace(String s) {
     return s.chars().anyMatch(Character::isWhitespace);
   }
 
   private void add(String path, String message) {
-    problems.add(new ValidationProblem(path, message));
+    problems.add(ValidationProblem.error(path, message));
+  }
+
+  private void warn(String path, String message) {
+    problems.add(ValidationProblem.warning(path, message));
+  }
+
+  private static String round(double v) {
+    return BigDecimal.valueOf(v)
+        .setScale(2, java.math.RoundingMode.HALF_UP)
+        .stripTrailingZeros()
+        .toPlainString();
   }
 }

@@ -206,7 +206,11 @@ class KDExperimentValidatorTest {
             "spec.resources.cpu",
             "positive Kubernetes quantity",
             k -> k.getSpec().getResources().setCpu("0")),
-        bad("spec.resources.gpus", "[0, 64]", k -> k.getSpec().getResources().setGpus(-1)),
+        bad("spec.resources.gpus", "0 (CPU) or 1", k -> k.getSpec().getResources().setGpus(-1)),
+        bad(
+            "spec.resources.gpus",
+            "one device per run until multi-device training exists",
+            k -> k.getSpec().getResources().setGpus(2)),
         bad("spec.storage", "not both", k -> k.getSpec().getStorage().setExistingClaim("my-claim")),
         bad("spec.storage", "set existingClaim", k -> k.getSpec().getStorage().setSize(null)),
         bad(
@@ -248,7 +252,94 @@ class KDExperimentValidatorTest {
             p -> {
               assertThat(p.fieldPath()).isEqualTo(path);
               assertThat(p.message()).contains(messagePart);
+              assertThat(p.isError()).isTrue();
             });
+    assertThat(KDExperimentValidator.hasErrors(problems)).isTrue();
+  }
+
+  /** The manifest the CLI's and the operator's tests check too: the same two problems. */
+  @Test
+  void theSharedInvalidManifestHasTwoProblems() throws java.io.IOException {
+    KDExperiment kdx;
+    try (var in = getClass().getResourceAsStream("invalid-experiment.yaml")) {
+      kdx = Serialization.unmarshal(in, KDExperiment.class);
+    }
+    assertThat(KDExperimentValidator.validate(kdx))
+        .extracting(ValidationProblem::fieldPath)
+        .containsExactly("spec.training.maxEpochs", "spec.resources.gpus");
+  }
+
+  @Test
+  void aTeacherWithoutWeightsRunsWithOneWarning() {
+    KDExperiment kdx = valid();
+    kdx.getSpec().getTeacher().setCheckpoint(null);
+    List<ValidationProblem> problems = KDExperimentValidator.validate(kdx);
+    assertThat(problems)
+        .singleElement()
+        .satisfies(
+            p -> {
+              assertThat(p.severity()).isEqualTo(ValidationProblem.Severity.WARNING);
+              assertThat(p.fieldPath()).isEqualTo("spec.teacher.checkpoint");
+              assertThat(p.message()).contains("random initial weights", "checkpointPath");
+            });
+    assertThat(KDExperimentValidator.hasErrors(problems)).isFalse();
+  }
+
+  @Test
+  void aSteepDistillationGradientIsAWarningNamingTheLearningRate() {
+    KDExperiment kdx = valid();
+    kdx.getSpec().getKd().getLoss().setTemperature(8.0);
+    kdx.getSpec().getKd().getLoss().setDistillationLossCoeff(0.9);
+    assertThat(KDExperimentValidator.validate(kdx))
+        .singleElement()
+        .satisfies(
+            p -> {
+              assertThat(p.isError()).isFalse();
+              assertThat(p.fieldPath()).isEqualTo("spec.kd.loss.temperature");
+              assertThat(p.message()).contains("α·T = 7.2", "diverge", "training.initialLr");
+            });
+    kdx.getSpec().getKd().getLoss().setDistillationLossCoeff(0.5);
+    assertThat(KDExperimentValidator.validate(kdx)).isEmpty();
+    // Without a teacher the KD loss is not used, so there is nothing to warn about.
+    kdx.getSpec().getKd().setTeacherInputAdapter(null);
+    kdx.getSpec().setTeacher(null);
+    kdx.getSpec().getKd().getLoss().setDistillationLossCoeff(0.9);
+    assertThat(KDExperimentValidator.validate(kdx)).isEmpty();
+  }
+
+  @Test
+  void theLibraryEntryPointsApplyTheSameRules() {
+    KDExperiment kdx = valid();
+    kdx.getSpec().getTraining().setMaxEpochs(0);
+    kdx.getSpec().getStudent().getArchParams().put("numClasses", "ten");
+    List<ValidationProblem> all = KDExperimentValidator.validate(kdx);
+    assertThat(KDExperimentValidator.validateTraining(kdx.getSpec().getTraining()))
+        .containsExactlyElementsOf(
+            all.stream().filter(p -> p.fieldPath().startsWith("spec.training")).toList());
+    assertThat(
+            KDExperimentValidator.validateArchitecture(
+                "spec.student",
+                kdx.getSpec().getStudent().getArchitecture(),
+                kdx.getSpec().getStudent().getArchParams()))
+        .containsExactlyElementsOf(
+            all.stream().filter(p -> p.fieldPath().startsWith("spec.student")).toList());
+  }
+
+  @Test
+  void anExceptionCarriesTheErrorsAndLetsWarningsThrough() {
+    ValidationProblem warning = ValidationProblem.warning("spec.teacher.checkpoint", "not set");
+    assertThat(InvalidExperimentException.throwIfErrors(List.of(warning))).containsExactly(warning);
+    ValidationProblem error = ValidationProblem.error("spec.training.maxEpochs", "must be >= 1");
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> InvalidExperimentException.throwIfErrors(List.of(warning, error)))
+        .isInstanceOfSatisfying(
+            InvalidExperimentException.class,
+            e -> {
+              assertThat(e.problems()).containsExactly(error);
+              assertThat(e.getFieldPath()).isEqualTo("spec.training.maxEpochs");
+              assertThat(e).hasMessage("spec.training.maxEpochs: must be >= 1");
+            });
+    assertThat(error.in("kd.yaml")).hasToString("kd.yaml: spec.training.maxEpochs: must be >= 1");
   }
 
   @Test

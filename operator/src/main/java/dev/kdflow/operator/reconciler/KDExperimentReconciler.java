@@ -12,6 +12,7 @@ import dev.kdflow.operator.dependent.ChildNames;
 import dev.kdflow.operator.dependent.ExperimentConfigMapDependent;
 import dev.kdflow.operator.dependent.NewClaimRequested;
 import dev.kdflow.operator.dependent.TrainingJobDependent;
+import dev.kdflow.operator.status.PodFailures;
 import dev.kdflow.operator.status.StatusResolver;
 import dev.kdflow.operator.trainer.HttpTrainerStatusSource;
 import dev.kdflow.operator.trainer.TrainerStatusSource;
@@ -40,6 +41,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,6 +68,12 @@ public class KDExperimentReconciler implements Reconciler<KDExperiment> {
 
   /** Name of the pod event source. */
   public static final String PODS = "training-pods";
+
+  /**
+   * Reason of the Warning event for a spec that runs, but probably not as meant (e.g. a teacher
+   * without weights); recorded once per generation.
+   */
+  public static final String SPEC_WARNING = "SpecWarning";
 
   private static final Duration STALE_JOB_RECHECK = Duration.ofSeconds(2);
 
@@ -155,8 +163,10 @@ public class KDExperimentReconciler implements Reconciler<KDExperiment> {
       return expireChildren(kdx, context, now);
     }
 
-    // 2. Validate: nothing is created for a spec the trainer would reject.
-    List<ValidationProblem> problems = KDExperimentValidator.validate(kdx);
+    // 2. Validate: nothing is created for a spec the trainer would reject. Warnings (the trainer
+    // runs it, but probably not as meant) are said once per generation, as an Event.
+    List<ValidationProblem> found = KDExperimentValidator.validate(kdx);
+    List<ValidationProblem> problems = found.stream().filter(ValidationProblem::isError).toList();
     if (!problems.isEmpty()) {
       KDExperimentStatus invalid = StatusResolver.invalid(kdx, problems, now);
       if (!Objects.equals(invalid, old)) {
@@ -170,6 +180,20 @@ public class KDExperimentReconciler implements Reconciler<KDExperiment> {
         return UpdateControl.patchStatus(withStatus(kdx, invalid));
       }
       return UpdateControl.noUpdate();
+    }
+
+    List<ValidationProblem> warnings = found.stream().filter(p -> !p.isError()).toList();
+    if (!warnings.isEmpty()
+        && (old == null
+            || !Objects.equals(old.getObservedGeneration(), kdx.getMetadata().getGeneration()))) {
+      LOG.info("{} has warnings: {}", kdx.getMetadata().getName(), warnings);
+      events.warning(
+          kdx,
+          SPEC_WARNING,
+          PodFailures.truncate(
+              warnings.stream()
+                  .map(ValidationProblem::toString)
+                  .collect(Collectors.joining("; "))));
     }
 
     // 3. A changed restartNonce starts a new attempt: the old Job and manifest go first.

@@ -2,6 +2,11 @@ package dev.kdflow.operator.crd;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.kdflow.api.KDExperiment;
+import dev.kdflow.api.ResourcesSpec;
+import dev.kdflow.api.validation.KDExperimentValidator;
+import dev.kdflow.api.validation.ValidationProblem;
+import dev.kdflow.operator.testing.Experiments;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceColumnDefinition;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.JSONSchemaProps;
@@ -89,6 +94,23 @@ class CrdTest {
         .containsExactlyInAnyOrder("student", "training");
     assertThat(GeneratedCrd.at(crd, "spec.training").getRequired())
         .containsExactlyInAnyOrder("maxEpochs", "initialLr");
+  }
+
+  /** The schema and the rule set draw the line for GPUs at the same place: one device a run. */
+  @Test
+  void theGpuBoundOfTheSchemaIsTheValidatorsBound() {
+    JSONSchemaProps gpus = GeneratedCrd.at(crd, "spec.resources.gpus");
+    assertThat(gpus.getMaximum()).isEqualTo((double) ResourcesSpec.MAX_GPUS);
+    assertThat(gpus.getMinimum()).isZero();
+    for (int n = -1; n <= ResourcesSpec.MAX_GPUS + 1; n++) {
+      KDExperiment kdx = Experiments.kd("gpus");
+      kdx.getSpec().getResources().setGpus(n);
+      boolean schemaAccepts = n >= gpus.getMinimum() && n <= gpus.getMaximum();
+      assertThat(KDExperimentValidator.validate(kdx))
+          .as("gpus: %d", n)
+          .extracting(ValidationProblem::fieldPath)
+          .containsExactlyElementsOf(schemaAccepts ? List.of() : List.of("spec.resources.gpus"));
+    }
   }
 
   @Test

@@ -21,7 +21,7 @@ final class ExampleCluster {
   static CustomResourceDefinition installCrd(KubernetesClient client) throws IOException {
     try (InputStream in =
         Files.newInputStream(
-            RenderedChart.chartDir().resolve("crds").resolve(ChartCrdTest.CRD_FILE))) {
+            RenderedChart.chartDir().resolve("crds").resolve(ChartCrdIT.CRD_FILE))) {
       CustomResourceDefinition crd = Serialization.unmarshal(in, CustomResourceDefinition.class);
       return client.apiextensions().v1().customResourceDefinitions().resource(crd).create();
     }

@@ -10,6 +10,8 @@ import dev.kdflow.api.KDExperiment;
 import dev.kdflow.api.KDExperimentStatus;
 import dev.kdflow.api.KDExperimentStatus.Phase;
 import dev.kdflow.api.trainer.TrainerReport;
+import dev.kdflow.api.validation.KDExperimentValidator;
+import dev.kdflow.api.validation.ValidationProblem;
 import dev.kdflow.operator.KDFlowOperator;
 import dev.kdflow.operator.testing.Cluster;
 import dev.kdflow.operator.testing.Experiments;
@@ -395,7 +397,7 @@ class KDExperimentReconcilerTest {
         k -> k.getSpec().getTraining().getEmaParams().setDecay(1.5));
     INVALID.put("spec.dataset.batchSize", k -> k.getSpec().getDataset().setBatchSize(0));
     INVALID.put("spec.resources.memory", k -> k.getSpec().getResources().setMemory("lots"));
-    INVALID.put("spec.resources.gpus", k -> k.getSpec().getResources().setGpus(-2));
+    INVALID.put("spec.resources.gpus", k -> k.getSpec().getResources().setGpus(2));
     INVALID.put("spec.storage", k -> k.getSpec().getStorage().setExistingClaim("other"));
     INVALID.put(
         "spec.storage.mountPath", k -> k.getSpec().getStorage().setMountPath("/etc/kdflow"));
@@ -459,6 +461,64 @@ class KDExperimentReconcilerTest {
     await().atMost(Duration.ofSeconds(20)).until(() -> cluster.job("invalid-6") != null);
     KDExperimentStatus s = awaitStatus("invalid-6", phase(Phase.PENDING));
     assertThat(conditionStatus(s, "Stalled")).isEqualTo("False");
+  }
+
+  /**
+   * The manifest the CLI's test runs through kdflow validate and kdflow run: the operator stalls it
+   * with the validator's exact problems, as the CLI prints them.
+   */
+  @Test
+  void theSharedInvalidManifestStallsWithTheSameProblemsAsTheCli() throws java.io.IOException {
+    KDExperiment kdx =
+        Serialization.unmarshal(
+            java.nio.file.Files.readString(
+                java.nio.file.Path.of(
+                    "../api/src/test/resources/dev/kdflow/api/validation/invalid-experiment.yaml")),
+            KDExperiment.class);
+    kdx.getMetadata().setNamespace(NS);
+    List<ValidationProblem> expected = KDExperimentValidator.validate(kdx);
+    assertThat(expected).hasSize(2);
+    cluster.experiments().inNamespace(NS).resource(kdx).create();
+
+    KDExperimentStatus s =
+        awaitStatus(
+            "one-verdict",
+            st ->
+                st.condition("Stalled")
+                    .map(c -> "InvalidSpec".equals(c.getReason()))
+                    .orElse(false));
+
+    assertThat(s.condition("Stalled").get().getMessage())
+        .isEqualTo(String.join("; ", expected.stream().map(ValidationProblem::toString).toList()));
+    assertThat(cluster.job("one-verdict")).isNull();
+  }
+
+  /** A warning does not stop the experiment; it is said once, as a Warning event. */
+  @Test
+  void aTeacherWithoutWeightsRunsWithOneWarningEvent() {
+    KDExperiment kdx = Experiments.kd("random-teacher");
+    kdx.getSpec().getTeacher().setCheckpoint(null);
+    cluster.experiments().inNamespace(NS).resource(kdx).create();
+
+    await().atMost(Duration.ofSeconds(20)).until(() -> cluster.job("random-teacher") != null);
+    awaitStatus("random-teacher", phase(Phase.PENDING));
+    // Later reconciliations of the same generation say nothing more.
+    long before = operator.reconciler().reconciliations(NS, "random-teacher");
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> operator.reconciler().reconciliations(NS, "random-teacher") > before);
+    List<io.fabric8.kubernetes.api.model.Event> warnings =
+        client.v1().events().inNamespace(NS).list().getItems().stream()
+            .filter(e -> "random-teacher".equals(e.getInvolvedObject().getName()))
+            .filter(e -> KDExperimentReconciler.SPEC_WARNING.equals(e.getReason()))
+            .toList();
+    assertThat(warnings)
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.getType()).isEqualTo("Warning");
+              assertThat(e.getMessage()).startsWith("spec.teacher.checkpoint: not set");
+            });
   }
 
   @Test

@@ -44,8 +44,12 @@ public final class AtomicDirectory {
     try {
       writer.write(tmp);
       syncAll(tmp);
-    } catch (IOException | RuntimeException | Error e) {
-      deleteTree(tmp);
+    } catch (IOException e) {
+      deleteQuietly(tmp);
+      // e.g. "No space left on device", which does not say where
+      throw new IOException("cannot write " + target + ": " + e.getMessage(), e);
+    } catch (RuntimeException | Error e) {
+      deleteQuietly(tmp);
       throw e;
     }
     Path old = null;
@@ -65,6 +69,32 @@ public final class AtomicDirectory {
     syncDir(parent);
     if (old != null) {
       deleteTree(old);
+    }
+    deleteLeftovers(parent, name);
+  }
+
+  /**
+   * Deletes what writers of {@code name} killed mid-write left beside it: temporary directories
+   * (never complete) and moved-aside previous versions (superseded now that {@code name} exists).
+   */
+  private static void deleteLeftovers(Path parent, String name) {
+    try (Stream<Path> s = Files.list(parent)) {
+      for (Path p : (Iterable<Path>) s::iterator) {
+        String n = p.getFileName().toString();
+        if (n.startsWith(name + ".tmp-") || n.startsWith(name + ".old-")) {
+          deleteQuietly(p);
+        }
+      }
+    } catch (IOException ignored) {
+      // leftovers take space but are never read: resolve() prefers the complete directory
+    }
+  }
+
+  private static void deleteQuietly(Path dir) {
+    try {
+      deleteTree(dir);
+    } catch (IOException ignored) {
+      // a leftover temporary directory is never read
     }
   }
 

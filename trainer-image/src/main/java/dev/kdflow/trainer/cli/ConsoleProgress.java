@@ -2,9 +2,10 @@ package dev.kdflow.trainer.cli;
 
 import dev.kdflow.trainer.training.EndRecord;
 import dev.kdflow.trainer.training.EpochRecord;
+import dev.kdflow.trainer.training.ExperimentDirectory;
 import dev.kdflow.trainer.training.StartRecord;
 import dev.kdflow.trainer.training.StepRecord;
-import dev.kdflow.trainer.training.TrainingListener;
+import dev.kdflow.trainer.training.TrainingProgressListener;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -16,7 +17,7 @@ import java.util.Locale;
  * Shows a run's progress on the console: a bar redrawn in place on a terminal, or plain lines (a
  * few per epoch) where output goes to a log, and one line per finished epoch in both cases.
  */
-public final class ConsoleProgress implements TrainingListener {
+public final class ConsoleProgress implements TrainingProgressListener {
   private static final int BAR_WIDTH = 24;
   private static final long BAR_REDRAW_MILLIS = 200;
   private static final int PLAIN_LINES_PER_EPOCH = 4;
@@ -155,7 +156,7 @@ public final class ConsoleProgress implements TrainingListener {
     line.append(String.format(Locale.ROOT, "  %.1f s", e.epochSeconds()));
     if (e.checkpoints() != null
         && e.checkpoints().stream()
-            .anyMatch(c -> Path.of(c).getFileName().toString().equals("ckpt_best"))) {
+            .anyMatch(c -> Path.of(c).getFileName().toString().equals(ExperimentDirectory.BEST))) {
       line.append("  (new best)");
     }
     out.println(line);

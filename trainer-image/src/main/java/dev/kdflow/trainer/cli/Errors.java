@@ -1,5 +1,6 @@
 package dev.kdflow.trainer.cli;
 
+import dev.kdflow.api.validation.ValidationProblem;
 import java.io.PrintStream;
 import java.util.List;
 
@@ -7,14 +8,21 @@ import java.util.List;
 final class Errors {
   private Errors() {}
 
-  static void printInvalid(PrintStream err, List<String> problems) {
+  static void printInvalid(PrintStream err, List<ValidationProblem> problems) {
     err.println(
         "kdflow: invalid input ("
             + problems.size()
             + (problems.size() == 1 ? " problem" : " problems")
             + "); nothing was trained or written:");
-    for (String p : problems) {
+    for (ValidationProblem p : problems) {
       err.println("  " + p);
+    }
+  }
+
+  /** Warnings: the experiment runs, but probably not as intended. */
+  static void printWarnings(PrintStream err, List<ValidationProblem> warnings) {
+    for (ValidationProblem w : warnings) {
+      err.println("kdflow: warning: " + w);
     }
   }
 }

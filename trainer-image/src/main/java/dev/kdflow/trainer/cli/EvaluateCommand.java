@@ -2,12 +2,12 @@ package dev.kdflow.trainer.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kdflow.api.DatasetSpec;
+import dev.kdflow.api.validation.InvalidExperimentException;
 import dev.kdflow.trainer.ExperimentRunner;
-import dev.kdflow.trainer.InvalidExperimentException;
 import dev.kdflow.trainer.checkpoint.AtomicDirectory;
 import dev.kdflow.trainer.training.CheckpointInfo;
 import dev.kdflow.trainer.training.EpochRecord;
-import dev.kdflow.trainer.training.Trainer;
+import dev.kdflow.trainer.training.ExperimentDirectory;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -129,7 +129,7 @@ final class EvaluateCommand implements Callable<Integer> {
         throw new InvalidExperimentException(
             "--checkpoint", checkpoint + " does not exist; pass a ckpt_best or ckpt_epoch_N");
       }
-      return JSON.readValue(dir.resolve(Trainer.INFO_FILE).toFile(), CheckpointInfo.class);
+      return ExperimentDirectory.readInfo(dir);
     } catch (IOException e) {
       throw new InvalidExperimentException(
           "--checkpoint",

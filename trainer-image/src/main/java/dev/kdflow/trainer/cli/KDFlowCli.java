@@ -1,12 +1,10 @@
 package dev.kdflow.trainer.cli;
 
-import dev.kdflow.trainer.InvalidExperimentException;
-import dev.kdflow.trainer.TrainingFailedException;
-import dev.kdflow.trainer.recipe.InvalidInputException;
+import dev.kdflow.api.validation.InvalidExperimentException;
+import dev.kdflow.trainer.training.TrainingFailedException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.time.Clock;
-import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -19,6 +17,8 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "kdflow",
     mixinStandardHelpOptions = true,
+    // Every command gets --help and --version, so "kdflow run --help" is help, not a usage error.
+    scope = CommandLine.ScopeType.INHERIT,
     version = "kdflow 0.1.0",
     description = "Knowledge distillation: train a small student from a frozen teacher.",
     subcommands = {
@@ -75,14 +75,11 @@ public final class KDFlowCli implements Runnable {
     cl.setCaseInsensitiveEnumValuesAllowed(true);
     cl.setOut(new PrintWriter(out, true));
     cl.setErr(new PrintWriter(err, true));
+    cl.setExecutionStrategy(KDFlowCli::refuseUnmatched);
     cl.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
-          if (e instanceof InvalidInputException iie) {
-            Errors.printInvalid(err, iie.problems());
-            return ExitCodes.INVALID_INPUT;
-          }
           if (e instanceof InvalidExperimentException iee) {
-            Errors.printInvalid(err, List.of(iee.getFieldPath() + ": " + iee.getMessage()));
+            Errors.printInvalid(err, iee.problems());
             return ExitCodes.INVALID_INPUT;
           }
           if (e instanceof TrainingFailedException) {
@@ -94,5 +91,20 @@ public final class KDFlowCli implements Runnable {
           return ExitCodes.INTERNAL_ERROR;
         });
     return cl.execute(args);
+  }
+
+  /**
+   * Picocli lets {@code --help} win over an argument it could not match ({@code kdflow
+   * no-such-command --help} would print the help and exit 0); a word kdflow does not know is a
+   * usage error whatever else is on the line.
+   */
+  private static int refuseUnmatched(CommandLine.ParseResult parseResult) {
+    for (CommandLine.ParseResult r = parseResult; r != null; r = r.subcommand()) {
+      if (!r.unmatched().isEmpty()) {
+        throw new CommandLine.UnmatchedArgumentException(
+            r.commandSpec().commandLine(), r.unmatched());
+      }
+    }
+    return new CommandLine.RunLast().execute(parseResult);
   }
 }

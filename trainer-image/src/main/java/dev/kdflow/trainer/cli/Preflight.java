@@ -1,18 +1,15 @@
 package dev.kdflow.trainer.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kdflow.api.KDExperiment;
 import dev.kdflow.api.KDExperimentSpec;
-import dev.kdflow.api.ModelSpec;
 import dev.kdflow.api.TrainingSpec;
+import dev.kdflow.api.validation.InvalidExperimentException;
 import dev.kdflow.api.validation.KDExperimentValidator;
 import dev.kdflow.api.validation.ValidationProblem;
 import dev.kdflow.trainer.ExperimentRunner;
-import dev.kdflow.trainer.checkpoint.AtomicDirectory;
+import dev.kdflow.trainer.InputChecker;
 import dev.kdflow.trainer.recipe.ExperimentLoader;
-import dev.kdflow.trainer.recipe.InvalidInputException;
-import dev.kdflow.trainer.training.Trainer;
+import dev.kdflow.trainer.training.ExperimentDirectory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,13 +19,14 @@ import java.util.Optional;
 
 /**
  * Everything {@code kdflow run}, {@code train} and {@code validate} check before any training, and
- * without writing anything: every file loads, every experiment validates (the same rules the
- * operator applies, plus the trainer's own checks of files and architectures), and every experiment
- * directory is in a state the command may use. A later experiment may use a checkpoint an earlier
- * one in the same command produces (the teacher, then the distillation).
+ * without writing anything: every file loads, every experiment passes {@link
+ * KDExperimentValidator}'s rules (exactly the operator's) and {@link InputChecker}'s file checks,
+ * and every experiment directory is in a state the command may use. A later experiment may use a
+ * checkpoint an earlier one in the same command produces (the teacher, then the distillation).
+ * {@link #offline} applies the operator's rules alone, for files whose checkpoints and datasets
+ * exist only on a cluster.
  */
 public final class Preflight {
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   /** What the command will do with an experiment. */
   public enum Action {
@@ -52,6 +50,7 @@ public final class Preflight {
    * @param experimentDir {@code <checkpoints.rootDir>/<name>}
    * @param action what the command will do
    * @param finishedEpochs epochs an earlier run completed (0 when none)
+   * @param warnings what runs, but probably not as intended (each names the file)
    */
   public record Planned(
       Path file,
@@ -60,7 +59,8 @@ public final class Preflight {
       String name,
       Path experimentDir,
       Action action,
-      int finishedEpochs) {
+      int finishedEpochs,
+      List<ValidationProblem> warnings) {
 
     /** The planned epochs. */
     public int maxEpochs() {
@@ -79,7 +79,7 @@ public final class Preflight {
    * @param forced the format every file must have; null to accept either
    * @param resume continue every experiment from its {@code ckpt_latest}
    * @param force train again from scratch even when a run exists (it is moved aside, not deleted)
-   * @throws InvalidInputException with every problem found, each prefixed by its file
+   * @throws InvalidExperimentException with every problem found, each naming its file
    */
   public static List<Planned> plan(
       List<Path> files,
@@ -87,19 +87,15 @@ public final class Preflight {
       ExperimentLoader.Format forced,
       boolean resume,
       boolean force) {
-    if (files.isEmpty()) {
-      throw new InvalidInputException(
-          "FILE: no experiment file given; pass a KDExperiment manifest or a recipe, e.g."
-              + " examples/fashion-mnist/kd.yaml");
-    }
+    requireFiles(files);
     if (resume && force) {
-      throw new InvalidInputException(
-          "--resume/--force: choose one: --resume continues a run, --force starts it over");
+      throw new InvalidExperimentException(
+          "--resume/--force", "choose one: --resume continues a run, --force starts it over");
     }
-    List<String> problems = new ArrayList<>();
+    List<ValidationProblem> problems = new ArrayList<>();
     List<Planned> planned = new ArrayList<>();
     for (Path file : files) {
-      String prefix = file + ": ";
+      String source = file.toString();
       KDExperiment experiment;
       ExperimentLoader.Format format;
       try {
@@ -111,9 +107,8 @@ public final class Preflight {
           experiment = loaded.experiment();
           format = loaded.format();
         }
-      } catch (InvalidInputException e) {
-        // Problems about the file as a whole already start with its name.
-        e.problems().forEach(p -> problems.add(p.startsWith(file.toString()) ? p : prefix + p));
+      } catch (InvalidExperimentException e) {
+        e.problems().forEach(p -> problems.add(in(p, source)));
         continue;
       }
       KDExperimentSpec spec = experiment.getSpec();
@@ -123,23 +118,15 @@ public final class Preflight {
         }
         spec.getTraining().setResume(true);
       }
-      List<String> own = new ArrayList<>();
-      List<ValidationProblem> validation =
-          format == ExperimentLoader.Format.MANIFEST
-              ? KDExperimentValidator.validate(experiment)
-              : KDExperimentValidator.validateSpec(spec);
-      validation.forEach(p -> own.add(p.toString()));
-      if (spec != null && own.isEmpty()) {
-        for (String p : ExperimentRunner.check(spec)) {
-          if (!producedEarlier(p, spec, planned)) {
-            own.add(p);
-          }
-        }
+      List<ValidationProblem> own = new ArrayList<>(rules(experiment, format));
+      if (!KDExperimentValidator.hasErrors(own)) {
+        own.addAll(InputChecker.check(spec, path -> producedEarlier(path, planned)));
       }
-      if (!own.isEmpty()) {
-        own.forEach(p -> problems.add(prefix + p));
+      if (KDExperimentValidator.hasErrors(own)) {
+        own.stream().filter(ValidationProblem::isError).forEach(p -> problems.add(in(p, source)));
         continue;
       }
+      List<ValidationProblem> warnings = own.stream().map(p -> in(p, source)).toList();
       ExperimentRunner runner = new ExperimentRunner(spec, experiment.getMetadata().getName());
       Path dir = runner.experimentDir();
       String name = runner.experimentName();
@@ -149,27 +136,31 @@ public final class Preflight {
               .findFirst();
       if (clash.isPresent()) {
         problems.add(
-            prefix
-                + "metadata.name: experiment directory "
-                + dir
-                + " is also used by "
-                + clash.get().file()
-                + "; give each experiment its own name or checkpoints.experimentName");
+            ValidationProblem.error(
+                    "metadata.name",
+                    "experiment directory "
+                        + dir
+                        + " is also used by "
+                        + clash.get().file()
+                        + "; give each experiment its own name or checkpoints.experimentName")
+                .in(source));
         continue;
       }
       int finished;
       boolean hasLatest;
       try {
         finished = finishedEpochs(dir);
-        hasLatest = AtomicDirectory.resolve(dir.resolve(Trainer.LATEST)) != null;
+        hasLatest = new ExperimentDirectory(dir).hasLatest();
       } catch (IOException e) {
         problems.add(
-            prefix
-                + "checkpoints: cannot read "
-                + dir.resolve(Trainer.LATEST)
-                + ": "
-                + e.getMessage()
-                + "; move the directory away or pass --force");
+            ValidationProblem.error(
+                    "checkpoints",
+                    "cannot read "
+                        + new ExperimentDirectory(dir).latest()
+                        + ": "
+                        + e.getMessage()
+                        + "; move the directory away or pass --force")
+                .in(source));
         continue;
       }
       boolean wantsResume = Boolean.TRUE.equals(spec.getTraining().getResume());
@@ -183,25 +174,110 @@ public final class Preflight {
         action = Action.ALREADY_TRAINED;
       } else if (hasLatest) {
         problems.add(
-            prefix
-                + "checkpoints: "
-                + dir
-                + " holds an unfinished run (epoch "
-                + finished
-                + " of "
-                + maxEpochs
-                + "); pass --resume to continue it, or --force to start over (the old"
-                + " directory is kept beside it)");
+            ValidationProblem.error(
+                    "checkpoints",
+                    dir
+                        + " holds an unfinished run (epoch "
+                        + finished
+                        + " of "
+                        + maxEpochs
+                        + "); pass --resume to continue it, or --force to start over (the old"
+                        + " directory is kept beside it)")
+                .in(source));
         continue;
       } else {
         action = Action.TRAIN;
       }
-      planned.add(new Planned(file, format, experiment, name, dir, action, finished));
+      planned.add(new Planned(file, format, experiment, name, dir, action, finished, warnings));
     }
     if (!problems.isEmpty()) {
-      throw new InvalidInputException(problems);
+      throw new InvalidExperimentException(problems);
     }
     return planned;
+  }
+
+  /**
+   * One file as {@link #offline} saw it.
+   *
+   * @param file the file
+   * @param format manifest or recipe; null when the file was skipped
+   * @param experiment the experiment; null when the file was skipped
+   * @param skipped why the file was not checked (another kind of object); null when checked
+   * @param warnings what runs, but probably not as intended (each names the file)
+   */
+  public record Checked(
+      Path file,
+      ExperimentLoader.Format format,
+      KDExperiment experiment,
+      String skipped,
+      List<ValidationProblem> warnings) {}
+
+  /**
+   * Exactly the operator's checks ({@link KDExperimentValidator}) of every file, without the files
+   * an experiment names (checkpoints, datasets, TorchScript), which may exist only on a cluster's
+   * volumes: what a GitOps pipeline runs before it syncs. Other Kubernetes objects beside the
+   * experiments (a Kustomization, a Namespace, a claim) are skipped, not refused.
+   *
+   * @throws InvalidExperimentException with every problem found, each naming its file
+   */
+  public static List<Checked> offline(List<Path> files, List<String> overrides) {
+    requireFiles(files);
+    List<ValidationProblem> problems = new ArrayList<>();
+    List<Checked> checked = new ArrayList<>();
+    for (Path file : files) {
+      String source = file.toString();
+      try {
+        Optional<String> otherKind = ExperimentLoader.otherKind(file);
+        if (otherKind.isPresent()) {
+          checked.add(
+              new Checked(file, null, null, otherKind.get() + " is not a KDExperiment", List.of()));
+          continue;
+        }
+        ExperimentLoader.Loaded loaded = ExperimentLoader.load(file, overrides);
+        List<ValidationProblem> found = rules(loaded.experiment(), loaded.format());
+        if (KDExperimentValidator.hasErrors(found)) {
+          found.stream()
+              .filter(ValidationProblem::isError)
+              .forEach(p -> problems.add(in(p, source)));
+        } else {
+          checked.add(
+              new Checked(
+                  file,
+                  loaded.format(),
+                  loaded.experiment(),
+                  null,
+                  found.stream().map(p -> in(p, source)).toList()));
+        }
+      } catch (InvalidExperimentException e) {
+        e.problems().forEach(p -> problems.add(in(p, source)));
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new InvalidExperimentException(problems);
+    }
+    return checked;
+  }
+
+  /** The operator's rules: a manifest's name and spec, a recipe's spec (it has no metadata). */
+  private static List<ValidationProblem> rules(
+      KDExperiment experiment, ExperimentLoader.Format format) {
+    return format == ExperimentLoader.Format.MANIFEST
+        ? KDExperimentValidator.validate(experiment)
+        : KDExperimentValidator.validateSpec(experiment.getSpec());
+  }
+
+  private static void requireFiles(List<Path> files) {
+    if (files.isEmpty()) {
+      throw new InvalidExperimentException(
+          "FILE",
+          "no experiment file given; pass a KDExperiment manifest or a recipe, e.g."
+              + " examples/fashion-mnist/kd.yaml");
+    }
+  }
+
+  /** The problem, naming the file unless it names one already. */
+  private static ValidationProblem in(ValidationProblem p, String file) {
+    return p.source() == null ? p.in(file) : p;
   }
 
   /**
@@ -209,35 +285,15 @@ public final class Preflight {
    * none.
    */
   static int finishedEpochs(Path dir) throws IOException {
-    Path latest = AtomicDirectory.resolve(dir.resolve(Trainer.LATEST));
-    if (latest == null || !Files.isRegularFile(latest.resolve(Trainer.STATE_FILE))) {
-      return 0;
-    }
-    JsonNode state = JSON.readTree(latest.resolve(Trainer.STATE_FILE).toFile());
-    return state.path("epoch").asInt(0);
+    return new ExperimentDirectory(dir).finishedEpochs();
   }
 
   /**
-   * True when the problem is a missing checkpoint that an earlier experiment of the same command
-   * writes: the teacher a distillation uses, trained first.
+   * True when {@code checkpoint} lies in the directory of an earlier experiment of this command.
    */
-  private static boolean producedEarlier(
-      String problem, KDExperimentSpec spec, List<Planned> earlier) {
-    for (String role : List.of("teacher", "student")) {
-      String field = "spec." + role + ".checkpoint.checkpointPath: not found";
-      ModelSpec model = "teacher".equals(role) ? spec.getTeacher() : spec.getStudent();
-      if (!problem.startsWith(field)
-          || model == null
-          || model.getCheckpoint() == null
-          || model.getCheckpoint().getCheckpointPath() == null) {
-        continue;
-      }
-      Path wanted = abs(Path.of(model.getCheckpoint().getCheckpointPath()));
-      if (earlier.stream().anyMatch(p -> wanted.startsWith(abs(p.experimentDir())))) {
-        return true;
-      }
-    }
-    return false;
+  private static boolean producedEarlier(Path checkpoint, List<Planned> earlier) {
+    Path wanted = abs(checkpoint);
+    return earlier.stream().anyMatch(p -> wanted.startsWith(abs(p.experimentDir())));
   }
 
   private static Path abs(Path p) {

@@ -1,5 +1,6 @@
 package dev.kdflow.trainer.cli;
 
+import dev.kdflow.api.validation.InvalidExperimentException;
 import dev.kdflow.trainer.report.ReportFiles;
 import dev.kdflow.trainer.report.ReportGenerator;
 import java.nio.file.Path;
@@ -30,8 +31,7 @@ final class ReportCommand implements Callable<Integer> {
     try {
       files = ReportGenerator.generate(experimentDir);
     } catch (IllegalArgumentException e) {
-      Errors.printInvalid(cli.err, java.util.List.of("EXPERIMENT_DIR: " + e.getMessage()));
-      return ExitCodes.INVALID_INPUT;
+      throw new InvalidExperimentException("EXPERIMENT_DIR", e.getMessage(), e);
     }
     cli.out.println("report:   " + files.html());
     cli.out.println("loss:     " + files.lossChart());

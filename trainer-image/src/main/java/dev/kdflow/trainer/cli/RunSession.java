@@ -1,18 +1,18 @@
 package dev.kdflow.trainer.cli;
 
 import dev.kdflow.api.trainer.TrainerReport;
+import dev.kdflow.api.validation.InvalidExperimentException;
 import dev.kdflow.trainer.ExperimentRunner;
-import dev.kdflow.trainer.InvalidExperimentException;
-import dev.kdflow.trainer.TrainingFailedException;
 import dev.kdflow.trainer.recipe.ExperimentLoader;
-import dev.kdflow.trainer.recipe.InvalidInputException;
 import dev.kdflow.trainer.report.ReportFiles;
 import dev.kdflow.trainer.report.ReportGenerator;
 import dev.kdflow.trainer.status.StatusServer;
 import dev.kdflow.trainer.status.TerminationMessage;
 import dev.kdflow.trainer.status.TrainerReportTracker;
 import dev.kdflow.trainer.training.EndRecord;
-import dev.kdflow.trainer.training.TrainingResult;
+import dev.kdflow.trainer.training.ExperimentDirectory;
+import dev.kdflow.trainer.training.TrainingFailedException;
+import dev.kdflow.trainer.training.TrainingOutcome;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -53,15 +53,18 @@ final class RunSession {
     }
   }
 
+  // "try": the status server is held open for the runs and closed after them, never read here.
+  @SuppressWarnings("try")
   private int runChecked(List<Path> files, List<String> overrides, ExperimentLoader.Format forced) {
     List<Preflight.Planned> plan;
     try {
       plan = Preflight.plan(files, overrides, forced, options.resume, options.force);
-    } catch (InvalidInputException e) {
+    } catch (InvalidExperimentException e) {
       Errors.printInvalid(err, e.problems());
-      terminate(failedReport(String.join("; ", e.problems())), ExitCodes.INVALID_INPUT);
+      terminate(failedReport(e.getMessage()), ExitCodes.INVALID_INPUT);
       return ExitCodes.INVALID_INPUT;
     }
+    plan.forEach(p -> Errors.printWarnings(err, p.warnings()));
     SummaryTable summary = new SummaryTable();
     int code = ExitCodes.OK;
     try (StatusServer server = startStatusServer()) {
@@ -110,7 +113,9 @@ final class RunSession {
     ExperimentRunner r =
         new ExperimentRunner(p.experiment().getSpec(), p.experiment().getMetadata().getName())
             .addListener(tracker)
-            .addListener(new ConsoleProgress(out, progressMode(), clock));
+            .addListener(new ConsoleProgress(out, progressMode(), clock))
+            // Printed with the plan, before the first experiment started.
+            .onWarning(w -> {});
     runner = r;
     if (stopRequested) {
       r.requestStop();
@@ -118,7 +123,7 @@ final class RunSession {
     String status;
     int code;
     try {
-      TrainingResult result = r.run();
+      TrainingOutcome result = r.run();
       if (EndRecord.STOPPED.equals(result.status())) {
         status = "stopped";
         code = ExitCodes.TERMINATED;
@@ -127,8 +132,9 @@ final class RunSession {
         code = ExitCodes.OK;
       }
     } catch (InvalidExperimentException e) {
-      Errors.printInvalid(err, List.of(p.file() + ": " + e.getFieldPath() + ": " + e.getMessage()));
-      tracker.fail(e.getFieldPath() + ": " + e.getMessage());
+      Errors.printInvalid(
+          err, e.problems().stream().map(problem -> problem.in(p.file().toString())).toList());
+      tracker.fail(e.getMessage());
       status = "invalid input";
       code = ExitCodes.INVALID_INPUT;
     } catch (TrainingFailedException e) {
@@ -153,7 +159,7 @@ final class RunSession {
   }
 
   private String report(Preflight.Planned p) {
-    if (!Files.isRegularFile(p.experimentDir().resolve(ReportGenerator.METRICS_FILE))) {
+    if (!Files.isRegularFile(new ExperimentDirectory(p.experimentDir()).metricsFile())) {
       return null;
     }
     try {

@@ -27,13 +27,11 @@ public interface DatasetLoader {
   }
 
   /**
-   * One split of a spec: its type's loader on its directory, cut to {@code trainLimit} or {@code
-   * validLimit}.
+   * One split of a spec whose defaults are resolved: its type's loader on its directory, cut to
+   * {@code trainLimit} or {@code validLimit}.
    */
   static ImageSplit split(DatasetSpec spec, boolean train) throws IOException {
-    DatasetSpec.Type type =
-        spec.getType() == null ? DatasetSpec.Type.FASHION_MNIST : spec.getType();
-    ImageSplit split = of(type).load(directoryOf(spec), train, spec);
+    ImageSplit split = of(spec.getType()).load(directoryOf(spec), train, spec);
     if (split instanceof ImageData inMemory) {
       // folder splits apply the limit while listing, before anything is read
       return inMemory.limit(train ? spec.getTrainLimit() : spec.getValidLimit());
@@ -41,14 +39,15 @@ public interface DatasetLoader {
     return split;
   }
 
-  /** The directory of a spec: its path, or the default for Fashion-MNIST; null when unknown. */
+  /**
+   * The directory of a spec whose defaults are resolved: its path, or the default for
+   * Fashion-MNIST; null when unknown.
+   */
   static Path directoryOf(DatasetSpec spec) {
     if (spec.getPath() != null && !spec.getPath().isBlank()) {
       return Path.of(spec.getPath());
     }
-    DatasetSpec.Type type =
-        spec.getType() == null ? DatasetSpec.Type.FASHION_MNIST : spec.getType();
-    return type == DatasetSpec.Type.FASHION_MNIST
+    return spec.getType() == DatasetSpec.Type.FASHION_MNIST
         ? Path.of(DatasetSpec.DEFAULT_FASHION_MNIST_PATH)
         : null;
   }

@@ -11,6 +11,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import dev.kdflow.trainer.checkpoint.Weights;
+import dev.kdflow.trainer.loss.KDOutput;
 import java.util.Objects;
 
 /**

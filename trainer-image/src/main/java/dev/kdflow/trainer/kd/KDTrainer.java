@@ -4,46 +4,37 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
-import dev.kdflow.api.KDExperiment;
 import dev.kdflow.api.KDSpec;
 import dev.kdflow.api.LossSpec;
-import dev.kdflow.api.TrainingSpec;
-import dev.kdflow.trainer.ExperimentRunner;
+import dev.kdflow.api.SpecDefaults;
+import dev.kdflow.api.validation.InvalidExperimentException;
+import dev.kdflow.api.validation.KDExperimentValidator;
 import dev.kdflow.trainer.data.BatchSource;
+import dev.kdflow.trainer.loss.EpochAwareLoss;
 import dev.kdflow.trainer.loss.KDLogitsLoss;
 import dev.kdflow.trainer.loss.KDLoss;
+import dev.kdflow.trainer.loss.KDOutput;
 import dev.kdflow.trainer.loss.LossParts;
-import dev.kdflow.trainer.recipe.ExperimentLoader;
-import dev.kdflow.trainer.training.Trainer;
-import dev.kdflow.trainer.training.TrainingResult;
+import dev.kdflow.trainer.training.EpochRecord;
+import dev.kdflow.trainer.training.StartRecord;
+import dev.kdflow.trainer.training.SupervisedTrainer;
+import dev.kdflow.trainer.training.TrainingOutcome;
+import dev.kdflow.trainer.training.TrainingParams;
+import dev.kdflow.trainer.training.TrainingProgressListener;
+import dev.kdflow.trainer.training.TrainingTask;
 import java.nio.file.Path;
-import java.util.List;
 
 /**
  * Knowledge distillation (SuperGradients' {@code KDTrainer}): trains the student of a {@link
  * KDModule} against a KD loss that sees both outputs, the teacher frozen. Validation metrics and
  * ckpt_best are the student's; ckpt_latest holds the whole KD module.
  */
-public class KDTrainer extends Trainer {
+public class KDTrainer extends SupervisedTrainer {
   private KDLoss kdLoss = KDLogitsLoss.from(new LossSpec());
   private KDSpec kdSpec = new KDSpec();
   private boolean cacheTeacherOutputs = true;
   private Boolean foldTeacherBatchNorm;
   private final long teacherCacheMaxBytes = 2L << 30;
-
-  /**
-   * SuperGradients' {@code KDTrainer.train_from_config}: reads a KD recipe (its snake_case keys,
-   * with {@code key.path=value} overrides) and runs it as {@code kdflow train --recipe} does,
-   * without the CLI's progress display.
-   *
-   * @throws dev.kdflow.trainer.recipe.InvalidInputException when the recipe cannot be read
-   * @throws dev.kdflow.trainer.InvalidExperimentException before training, on bad input
-   * @throws dev.kdflow.trainer.TrainingFailedException when training fails
-   */
-  public static TrainingResult trainFromConfig(Path recipe, List<String> overrides) {
-    KDExperiment experiment = ExperimentLoader.loadRecipe(recipe, overrides);
-    return new ExperimentRunner(experiment.getSpec(), experiment.getMetadata().getName()).run();
-  }
 
   /**
    * @param experimentName checkpoint sub-directory name
@@ -53,9 +44,28 @@ public class KDTrainer extends Trainer {
     super(experimentName, ckptRootDir);
   }
 
-  /** The KD loss (default: {@link KDLogitsLoss} with α = 0.5, T = 1). */
+  /**
+   * The KD loss (default: {@link KDLogitsLoss} with α = 0.5, T = 1). An {@link EpochAwareLoss}
+   * (DKD's warm-up follows the epoch) is told the finished epochs at the start, a resumed run
+   * included, and after every epoch.
+   */
   public KDTrainer setKDLoss(KDLoss loss) {
     this.kdLoss = loss;
+    if (loss instanceof EpochAwareLoss epochAware) {
+      addListener(
+          new TrainingProgressListener() {
+            @Override
+            public void onStart(StartRecord start) {
+              Integer resumed = start.resumedFromEpoch();
+              epochAware.setEpochsDone(resumed == null ? 0 : resumed);
+            }
+
+            @Override
+            public void onEpochEnd(EpochRecord epoch) {
+              epochAware.setEpochsDone(epoch.epoch());
+            }
+          });
+    }
     return this;
   }
 
@@ -76,7 +86,7 @@ public class KDTrainer extends Trainer {
   }
 
   /**
-   * Whether the KD module built by {@link #train(Block, Block, TrainingSpec, BatchSource,
+   * Whether the KD module built by {@link #train(Block, Block, TrainingParams, BatchSource,
    * BatchSource)} folds the teacher's BatchNorms into its convolutions (see {@link
    * KDModule#setFoldTeacherBatchNorm}); null keeps the module's default.
    */
@@ -86,11 +96,13 @@ public class KDTrainer extends Trainer {
   }
 
   /**
-   * KD module settings used by {@link #train(Block, Block, TrainingSpec, BatchSource,
+   * KD module settings used by {@link #train(Block, Block, TrainingParams, BatchSource,
    * BatchSource)}.
    */
   public KDTrainer setKDSpec(KDSpec spec) {
-    this.kdSpec = spec == null ? new KDSpec() : spec;
+    // The rules and defaults a manifest's spec.kd gets.
+    InvalidExperimentException.throwIfErrors(KDExperimentValidator.validateKD(spec));
+    this.kdSpec = SpecDefaults.resolve(spec, KDSpec.class);
     return this;
   }
 
@@ -101,19 +113,17 @@ public class KDTrainer extends Trainer {
    * @param student initialised student
    * @param teacher initialised teacher with its weights; frozen here
    */
-  public TrainingResult train(
+  public TrainingOutcome train(
       Block student,
       Block teacher,
-      TrainingSpec trainingParams,
+      TrainingParams trainingParams,
       BatchSource trainLoader,
       BatchSource validLoader) {
     Block adapter =
         kdSpec.getTeacherInputAdapter() == null
             ? null
             : NormalizationAdapter.from(kdSpec.getTeacherInputAdapter());
-    KDModule module =
-        new KDModule(
-            student, teacher, adapter, !Boolean.FALSE.equals(kdSpec.getRunTeacherOnEval()));
+    KDModule module = new KDModule(student, teacher, adapter, kdSpec.getRunTeacherOnEval());
     if (foldTeacherBatchNorm != null) {
       module.setFoldTeacherBatchNorm(foldTeacherBatchNorm);
     }
@@ -124,9 +134,9 @@ public class KDTrainer extends Trainer {
    * Trains a caller-supplied KD module (e.g. a subclass returning intermediate outputs) with the
    * configured {@link KDLoss}.
    */
-  public TrainingResult train(
+  public TrainingOutcome train(
       KDModule kdModule,
-      TrainingSpec trainingParams,
+      TrainingParams trainingParams,
       BatchSource trainLoader,
       BatchSource validLoader) {
     KDLoss loss = kdLoss;
@@ -134,7 +144,7 @@ public class KDTrainer extends Trainer {
     boolean cacheable = cacheTeacherOutputs && kdModule.getClass() == KDModule.class;
     long maxBytes = teacherCacheMaxBytes;
     return run(
-        new Task() {
+        new TrainingTask() {
           private TeacherOutputCache trainCache;
           private TeacherOutputCache validCache;
 

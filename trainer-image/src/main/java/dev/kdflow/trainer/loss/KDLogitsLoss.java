@@ -3,18 +3,19 @@ package dev.kdflow.trainer.loss;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import dev.kdflow.api.LossSpec;
-import dev.kdflow.trainer.kd.KDOutput;
 
 /**
  * SuperGradients' {@code KDLogitsLoss} with a temperature: {@code (1-α)·task(s, y) +
  * α·T²·KL(softmax(t/T) ‖ softmax(s/T))}, the KL divergence summed over classes and averaged over
- * the batch ({@code batchmean}). At T = 1 this is SuperGradients' exact behaviour. The parts
- * reported are the task loss, the distillation term {@code T²·KL} and the total.
+ * the batch ({@code batchmean}). At T = 1 this is SuperGradients' exact behaviour. With logit
+ * standardization both logits are z-scored per sample before softening (the task loss keeps the raw
+ * logits). The parts reported are the task loss, the distillation term {@code T²·KL} and the total.
  */
 public final class KDLogitsLoss implements KDLoss {
   private final SupervisedLoss taskLoss;
   private final double distillationLossCoeff;
   private final double temperature;
+  private final boolean logitStandardization;
 
   /**
    * @param taskLoss loss between the student's output and the labels
@@ -22,6 +23,20 @@ public final class KDLogitsLoss implements KDLoss {
    * @param temperature T > 0
    */
   public KDLogitsLoss(SupervisedLoss taskLoss, double distillationLossCoeff, double temperature) {
+    this(taskLoss, distillationLossCoeff, temperature, false);
+  }
+
+  /**
+   * @param taskLoss loss between the student's output and the labels
+   * @param distillationLossCoeff α in [0, 1]
+   * @param temperature T > 0; the base temperature with logit standardization
+   * @param logitStandardization whether to z-score both logits per sample before softening
+   */
+  public KDLogitsLoss(
+      SupervisedLoss taskLoss,
+      double distillationLossCoeff,
+      double temperature,
+      boolean logitStandardization) {
     if (!(distillationLossCoeff >= 0 && distillationLossCoeff <= 1)) {
       throw new IllegalArgumentException(
           "distillationLossCoeff must be in [0, 1], got " + distillationLossCoeff);
@@ -32,6 +47,7 @@ public final class KDLogitsLoss implements KDLoss {
     this.taskLoss = taskLoss;
     this.distillationLossCoeff = distillationLossCoeff;
     this.temperature = temperature;
+    this.logitStandardization = logitStandardization;
   }
 
   /** SuperGradients' defaults: α = 0.5, T = 1. */
@@ -41,28 +57,22 @@ public final class KDLogitsLoss implements KDLoss {
 
   /** Builds the loss a {@link LossSpec} describes. */
   public static KDLogitsLoss from(LossSpec spec) {
-    double smoothing = spec.getLabelSmoothing() == null ? 0.0 : spec.getLabelSmoothing();
     return new KDLogitsLoss(
-        new CrossEntropyLoss(smoothing),
-        spec.getDistillationLossCoeff() == null
-            ? LossSpec.DEFAULT_DISTILLATION_LOSS_COEFF
-            : spec.getDistillationLossCoeff(),
-        spec.getTemperature() == null ? LossSpec.DEFAULT_TEMPERATURE : spec.getTemperature());
+        new CrossEntropyLoss(spec.labelSmoothingOrDefault()),
+        spec.distillationLossCoeffOrDefault(),
+        spec.temperatureOrDefault(),
+        spec.logitStandardizationOrDefault());
   }
 
-  /** {@code T²·KL(softmax(t/T) ‖ softmax(s/T))} with batchmean reduction, a scalar. */
+  /**
+   * {@code T²·KL(softmax(t/T) ‖ softmax(s/T))} with batchmean reduction (on standardised logits
+   * when configured), a scalar.
+   */
   public NDArray distillation(NDArray studentLogits, NDArray teacherLogits) {
-    // In the logits' own type: DJL's toType() returns an array outside the autograd graph, so a
-    // float64 detour would leave the student without any gradient from this term.
-    NDArray studentLogProbs = studentLogits.div(temperature).logSoftmax(1);
-    NDArray teacherLogProbs = teacherLogits.div(temperature).logSoftmax(1);
-    NDArray kl =
-        teacherLogProbs
-            .exp()
-            .mul(teacherLogProbs.sub(studentLogProbs))
-            .sum()
-            .div((float) studentLogits.getShape().get(0));
-    return kl.mul((float) (temperature * temperature));
+    return LogitDistillation.softTargetKL(
+        LogitDistillation.prepare(studentLogits, logitStandardization),
+        LogitDistillation.prepare(teacherLogits, logitStandardization),
+        temperature);
   }
 
   @Override

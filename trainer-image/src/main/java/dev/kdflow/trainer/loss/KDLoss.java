@@ -1,7 +1,6 @@
 package dev.kdflow.trainer.loss;
 
 import ai.djl.ndarray.NDArray;
-import dev.kdflow.trainer.kd.KDOutput;
 
 /**
  * A knowledge-distillation loss: receives the whole {@link KDOutput} (student output first, then

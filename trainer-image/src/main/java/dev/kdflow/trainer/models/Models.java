@@ -1,18 +1,17 @@
 package dev.kdflow.trainer.models;
 
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
 import ai.djl.nn.Blocks;
-import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.nn.pooling.Pool;
-import ai.djl.training.initializer.XavierInitializer;
 import dev.kdflow.api.Architectures;
+import dev.kdflow.api.validation.InvalidExperimentException;
+import dev.kdflow.api.validation.KDExperimentValidator;
 import java.util.List;
 import java.util.Map;
 
@@ -29,8 +28,9 @@ public final class Models {
    *
    * @param name registry name, e.g. {@code mlp}, {@code resnet18}
    * @param archParams the architecture's parameters (may be null or empty)
-   * @throws IllegalArgumentException for an unknown name (the message lists the known names) or
-   *     parameters of the wrong name or type
+   * @throws InvalidExperimentException for an unknown name (the message lists the known names) or
+   *     parameters of the wrong name or type, with the same field paths and words as a manifest's
+   *     ({@code architecture}, {@code archParams.<key>})
    */
   public static Block get(String name, Map<String, Object> archParams) {
     check(name, archParams);
@@ -57,7 +57,9 @@ public final class Models {
 
   /**
    * Builds and initialises a network for inputs of the given shape (parameters drawn from the
-   * engine's random generator: seed it first for reproducible weights).
+   * engine's random generator: seed it first for reproducible weights), as arch param {@code init}
+   * says: PyTorch's default initialisation unless it is {@code kaiming_normal} (see {@link
+   * Initialization}).
    *
    * @param inputShape one batch's shape, NCHW (the batch size may be 1)
    * @throws IllegalArgumentException when explicitly given {@code inChannels} / {@code inputSize}
@@ -67,11 +69,11 @@ public final class Models {
       String name, Map<String, Object> archParams, NDManager manager, Shape inputShape) {
     Block block = get(name, archParams);
     checkInput(name, archParams, inputShape);
-    block.setInitializer(
-        new XavierInitializer(
-            XavierInitializer.RandomType.GAUSSIAN, XavierInitializer.FactorType.IN, 2),
-        Parameter.Type.WEIGHT);
-    block.initialize(manager, DataType.FLOAT32, inputShape);
+    Initialization.apply(
+        (String) Architectures.valueOf(name, archParams, Architectures.INIT_PARAM),
+        block,
+        manager,
+        inputShape);
     return block;
   }
 
@@ -80,14 +82,10 @@ public final class Models {
     return Architectures.names();
   }
 
+  /** The rule set a manifest's architecture goes through, for callers that build in Java. */
   private static void check(String name, Map<String, Object> archParams) {
-    if (Architectures.find(name).isEmpty()) {
-      throw new IllegalArgumentException(unknown(name));
-    }
-    List<String> problems = Architectures.checkParams(name, archParams, "archParams");
-    if (!problems.isEmpty()) {
-      throw new IllegalArgumentException(String.join("; ", problems));
-    }
+    InvalidExperimentException.throwIfErrors(
+        KDExperimentValidator.validateArchitecture("", name, archParams));
   }
 
   private static String unknown(String name) {

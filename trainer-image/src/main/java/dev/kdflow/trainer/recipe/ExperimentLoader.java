@@ -11,6 +11,8 @@ import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.kdflow.api.KDExperiment;
+import dev.kdflow.api.validation.InvalidExperimentException;
+import dev.kdflow.api.validation.ValidationProblem;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -69,8 +71,9 @@ public final class ExperimentLoader {
     String apiVersion = root.path("apiVersion").asText("");
     String kind = root.path("kind").asText("");
     if (!KDExperiment.API_VERSION.equals(apiVersion) || !KDExperiment.KIND.equals(kind)) {
-      throw new InvalidInputException(
-          "apiVersion/kind: expected apiVersion: "
+      throw new InvalidExperimentException(
+          "apiVersion/kind",
+          "expected apiVersion: "
               + KDExperiment.API_VERSION
               + " and kind: "
               + KDExperiment.KIND
@@ -80,7 +83,7 @@ public final class ExperimentLoader {
               + kind);
     }
     if (!root.path("metadata").path("name").isTextual()) {
-      throw new InvalidInputException("metadata.name: required (the experiment's name)");
+      throw new InvalidExperimentException("metadata.name", "required (the experiment's name)");
     }
     Overrides.apply(root, overrides, "spec");
     // Status is the operator's business; a manifest exported from a cluster may carry one.
@@ -88,10 +91,14 @@ public final class ExperimentLoader {
     try {
       return YAML.treeToValue(root, KDExperiment.class);
     } catch (JsonProcessingException e) {
-      throw new InvalidInputException(describe(e));
+      throw new InvalidExperimentException(List.of(describe(e)), e);
     } catch (IllegalArgumentException e) {
-      throw new InvalidInputException(
-          e.getCause() instanceof JsonProcessingException jpe ? describe(jpe) : e.getMessage());
+      throw new InvalidExperimentException(
+          List.of(
+              e.getCause() instanceof JsonProcessingException jpe
+                  ? describe(jpe)
+                  : ValidationProblem.error("", e.getMessage())),
+          e);
     }
   }
 
@@ -102,7 +109,7 @@ public final class ExperimentLoader {
 
   private static ObjectNode readTree(Path file) {
     if (!Files.isRegularFile(file)) {
-      throw new InvalidInputException(file + ": no such file");
+      throw fileProblem(file, "no such file");
     }
     JsonNode node;
     try {
@@ -119,23 +126,51 @@ public final class ExperimentLoader {
       // SnakeYAML's message spans several lines (with a source excerpt); its first line says it.
       String what = e.getOriginalMessage() == null ? "" : e.getOriginalMessage().strip();
       int newline = what.indexOf('\n');
-      throw new InvalidInputException(
-          file
-              + ": not valid YAML"
+      throw fileProblem(
+          file,
+          "not valid YAML"
               + where
               + ": "
               + (newline > 0 ? what.substring(0, newline).strip() : what));
     } catch (IOException e) {
-      throw new InvalidInputException(file + ": cannot read: " + e.getMessage());
+      throw fileProblem(file, "cannot read: " + e.getMessage());
     }
     if (node == null || node.isMissingNode() || node.isNull()) {
-      throw new InvalidInputException(
-          file + ": the file is empty; write a KDExperiment manifest or a recipe into it");
+      throw fileProblem(
+          file, "the file is empty; write a KDExperiment manifest or a recipe into it");
     }
     if (!node.isObject()) {
-      throw new InvalidInputException(file + ": must hold a YAML mapping (a manifest or a recipe)");
+      throw fileProblem(file, "must hold a YAML mapping (a manifest or a recipe)");
     }
     return (ObjectNode) node;
+  }
+
+  /** A problem of the file as a whole (it names the file even without a caller to say which). */
+  private static InvalidExperimentException fileProblem(Path file, String message) {
+    return new InvalidExperimentException(
+        List.of(
+            new ValidationProblem(file.toString(), "", message, ValidationProblem.Severity.ERROR)));
+  }
+
+  /**
+   * The {@code apiVersion} and {@code kind} of a Kubernetes object that is not a KDExperiment (a
+   * Kustomization, a Namespace, ... beside the experiments in a GitOps repository), e.g. {@code
+   * v1/Namespace}; empty for a KDExperiment manifest and for a recipe.
+   *
+   * @throws InvalidExperimentException when the file cannot be read as YAML
+   */
+  public static java.util.Optional<String> otherKind(Path file) {
+    ObjectNode root = readTree(file);
+    if (!root.has("apiVersion") && !root.has("kind")) {
+      return java.util.Optional.empty();
+    }
+    String kind = root.path("kind").asText("");
+    String apiVersion = root.path("apiVersion").asText("");
+    // A KDExperiment with a wrong apiVersion, or a kdflow kind with a typo, is checked (and
+    // refused), not skipped.
+    return KDExperiment.KIND.equals(kind) || apiVersion.startsWith(KDExperiment.GROUP + "/")
+        ? java.util.Optional.empty()
+        : java.util.Optional.of(apiVersion + "/" + kind);
   }
 
   private static String baseName(Path file) {
@@ -144,8 +179,8 @@ public final class ExperimentLoader {
     return dot > 0 ? n.substring(0, dot) : n;
   }
 
-  /** Turns Jackson's binding error into "field.path: what is wrong". */
-  static String describe(JsonProcessingException e) {
+  /** Turns Jackson's binding error into a problem naming the field path. */
+  static ValidationProblem describe(JsonProcessingException e) {
     String path = "";
     if (e instanceof JsonMappingException jme) {
       path =
@@ -155,21 +190,23 @@ public final class ExperimentLoader {
               .replace(".[", "[");
     }
     if (e instanceof UnrecognizedPropertyException upe) {
-      return path
-          + ": unknown field; known fields here: "
-          + upe.getKnownPropertyIds().stream()
-              .map(Object::toString)
-              .sorted()
-              .collect(Collectors.joining(", "));
+      return ValidationProblem.error(
+          path,
+          "unknown field; known fields here: "
+              + upe.getKnownPropertyIds().stream()
+                  .map(Object::toString)
+                  .sorted()
+                  .collect(Collectors.joining(", ")));
     }
     if (e instanceof InvalidFormatException ife) {
       String expected = ife.getTargetType() == null ? "" : typeName(ife.getTargetType());
-      return path + ": must be " + expected + ", got '" + ife.getValue() + "'";
+      return ValidationProblem.error(
+          path, "must be " + expected + ", got '" + ife.getValue() + "'");
     }
     if (e instanceof MismatchedInputException mie) {
-      return path + ": must be " + typeName(mie.getTargetType());
+      return ValidationProblem.error(path, "must be " + typeName(mie.getTargetType()));
     }
-    return (path.isEmpty() ? "" : path + ": ") + e.getOriginalMessage();
+    return ValidationProblem.error(path, e.getOriginalMessage());
   }
 
   private static String typeName(Class<?> type) {

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.kdflow.api.validation.InvalidExperimentException;
+import dev.kdflow.api.validation.ValidationProblem;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -24,15 +26,17 @@ public final class Overrides {
    * @param overrides {@code key.path=value} strings
    * @param prefix a path prefix added to every key (e.g. {@code spec} for manifests), unless the
    *     key already starts with it
-   * @throws InvalidInputException naming every malformed override
+   * @throws InvalidExperimentException naming every malformed override
    */
   public static void apply(ObjectNode root, List<String> overrides, String prefix) {
-    List<String> problems = new ArrayList<>();
+    List<ValidationProblem> problems = new ArrayList<>();
     for (String override : overrides) {
       int eq = override.indexOf('=');
       if (eq <= 0) {
         problems.add(
-            "override '" + override + "': expected key.path=value, e.g. training.maxEpochs=3");
+            ValidationProblem.error(
+                "override '" + override + "'",
+                "expected key.path=value, e.g. training.maxEpochs=3"));
         continue;
       }
       String key = override.substring(0, eq).trim();
@@ -48,7 +52,8 @@ public final class Overrides {
           value = YAML.nullNode();
         }
       } catch (Exception e) {
-        problems.add(key + ": override value '" + text + "' is not valid YAML");
+        problems.add(
+            ValidationProblem.error(key, "override value '" + text + "' is not valid YAML"));
         continue;
       }
       ObjectNode node = root;
@@ -65,21 +70,22 @@ public final class Overrides {
           node = (ObjectNode) child;
         } else {
           problems.add(
-              key
-                  + ": cannot set a key inside "
-                  + String.join(".", java.util.Arrays.copyOf(parts, i + 1))
-                  + ", which is not an object");
+              ValidationProblem.error(
+                  key,
+                  "cannot set a key inside "
+                      + String.join(".", java.util.Arrays.copyOf(parts, i + 1))
+                      + ", which is not an object"));
           ok = false;
         }
       }
       if (ok && !parts[parts.length - 1].isEmpty()) {
         node.set(parts[parts.length - 1], value);
       } else if (ok) {
-        problems.add("override '" + override + "': empty key segment");
+        problems.add(ValidationProblem.error("override '" + override + "'", "empty key segment"));
       }
     }
     if (!problems.isEmpty()) {
-      throw new InvalidInputException(problems);
+      throw new InvalidExperimentException(problems);
     }
   }
 }

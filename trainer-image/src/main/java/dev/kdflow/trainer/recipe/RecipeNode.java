@@ -2,6 +2,7 @@ package dev.kdflow.trainer.recipe;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kdflow.api.validation.ValidationProblem;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -21,11 +22,11 @@ final class RecipeNode {
 
   private final JsonNode node;
   private final String path;
-  private final List<String> problems;
+  private final List<ValidationProblem> problems;
   private final Set<String> consumed = new HashSet<>();
   private final List<RecipeNode> children = new ArrayList<>();
 
-  RecipeNode(JsonNode node, String path, List<String> problems) {
+  RecipeNode(JsonNode node, String path, List<ValidationProblem> problems) {
     this.node = node;
     this.path = path;
     this.problems = problems;
@@ -52,7 +53,7 @@ final class RecipeNode {
   }
 
   void problem(String key, String message) {
-    problems.add(at(key) + ": " + message);
+    problems.add(ValidationProblem.error(at(key), message));
   }
 
   RecipeNode object(String key) {
@@ -130,8 +131,7 @@ final class RecipeNode {
     for (int i = 0; i < v.size(); i++) {
       T t = element.apply(v.get(i));
       if (t == null) {
-        problems.add(
-            at(key) + "[" + i + "]: must be " + elementKind + ", got " + describe(v.get(i)));
+        problem(key + "[" + i + "]", "must be " + elementKind + ", got " + describe(v.get(i)));
         return null;
       }
       out.add(t);
@@ -167,7 +167,7 @@ final class RecipeNode {
     while (names.hasNext()) {
       String name = names.next();
       if (!consumed.contains(name)) {
-        problems.add(at(name) + ": kdflow does not support this key" + hint);
+        problem(name, "kdflow does not support this key" + hint);
       }
     }
     for (RecipeNode child : children) {

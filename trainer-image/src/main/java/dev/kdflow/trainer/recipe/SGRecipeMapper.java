@@ -3,6 +3,8 @@ package dev.kdflow.trainer.recipe;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kdflow.api.CheckpointParams;
 import dev.kdflow.api.CheckpointsSpec;
+import dev.kdflow.api.DISTParams;
+import dev.kdflow.api.DKDParams;
 import dev.kdflow.api.DatasetSpec;
 import dev.kdflow.api.EmaParams;
 import dev.kdflow.api.KDExperiment;
@@ -14,6 +16,8 @@ import dev.kdflow.api.NormalizationAdapterSpec;
 import dev.kdflow.api.OptimizerParams;
 import dev.kdflow.api.TeacherSpec;
 import dev.kdflow.api.TrainingSpec;
+import dev.kdflow.api.validation.InvalidExperimentException;
+import dev.kdflow.api.validation.ValidationProblem;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -38,12 +42,12 @@ public final class SGRecipeMapper {
    * @param recipe the recipe's root mapping, overrides already applied
    * @param defaultName experiment name when the recipe has no {@code experiment_name}
    * @return the equivalent experiment
-   * @throws InvalidInputException listing every key kdflow cannot honour and every bad value
+   * @throws InvalidExperimentException listing every key kdflow cannot honour and every bad value
    */
   public static KDExperiment map(JsonNode recipe, String defaultName) {
-    List<String> problems = new ArrayList<>();
+    List<ValidationProblem> problems = new ArrayList<>();
     if (recipe == null || !recipe.isObject()) {
-      throw new InvalidInputException("recipe: the file must hold a YAML mapping");
+      throw new InvalidExperimentException("", "the recipe must hold a YAML mapping");
     }
     RecipeNode root = new RecipeNode(recipe, "", problems);
     KDExperimentSpec spec = new KDExperimentSpec();
@@ -61,7 +65,7 @@ public final class SGRecipeMapper {
     student.setArchParams(archParams(root, "student_arch_params"));
     student.setCheckpoint(checkpoint(root.object("student_checkpoint_params")));
     if (student.getArchitecture() == null) {
-      problems.add("student_architecture: required, e.g. student_architecture: mlp");
+      root.problem("student_architecture", "required, e.g. student_architecture: mlp");
     }
     spec.setStudent(student);
 
@@ -96,7 +100,7 @@ public final class SGRecipeMapper {
     TrainingSpec training = new TrainingSpec();
     RecipeNode hp = root.object("training_hyperparams");
     if (hp == null) {
-      problems.add("training_hyperparams: required (max_epochs, initial_lr, ...)");
+      root.problem("training_hyperparams", "required (max_epochs, initial_lr, ...)");
     } else {
       training(hp, training, kd.getLoss());
     }
@@ -116,7 +120,7 @@ public final class SGRecipeMapper {
 
     root.reportUnread(UNSUPPORTED_HINT);
     if (!problems.isEmpty()) {
-      throw new InvalidInputException(problems);
+      throw new InvalidExperimentException(problems);
     }
     KDExperiment experiment = new KDExperiment();
     experiment.setMetadata(
@@ -367,17 +371,79 @@ public final class SGRecipeMapper {
     }
   }
 
+  /**
+   * {@code loss} and {@code criterion_params}: SuperGradients' {@code KDLogitsLoss} (also by its
+   * registry name {@code kd_loss}) and kdflow's {@code HintonKD}, {@code DKD} and {@code DIST}.
+   * Each reads only its own constructor keys; a key of another type is rejected naming the types
+   * that take it.
+   */
   private static void lossOf(RecipeNode hp, LossSpec loss) {
     String name = hp.string("loss");
-    if (name != null && !name.equals("KDLogitsLoss") && !name.equals("kd_loss")) {
-      hp.problem("loss", "only KDLogitsLoss is supported, got " + name);
+    LossSpec.Type type = LossSpec.Type.KD_LOGITS;
+    if (name != null && !name.equals("kd_loss")) {
+      type = null;
+      for (LossSpec.Type t : LossSpec.Type.values()) {
+        if (t.specName().equals(name)) {
+          type = t;
+        }
+      }
+      if (type == null) {
+        hp.problem(
+            "loss",
+            "only KDLogitsLoss is supported from SuperGradients (kdflow adds HintonKD, DKD and"
+                + " DIST), got "
+                + name);
+        return;
+      }
     }
+    loss.setType(type);
     RecipeNode cp = hp.object("criterion_params");
     if (cp == null) {
       return;
     }
-    set(cp.number("distillation_loss_coeff"), loss::setDistillationLossCoeff);
     set(cp.number("temperature"), loss::setTemperature);
+    boolean kdLogits = type == LossSpec.Type.KD_LOGITS;
+    boolean dkd = type == LossSpec.Type.DKD;
+    boolean dist = type == LossSpec.Type.DIST;
+    boolean weighted = type == LossSpec.Type.HINTON_KD || dist;
+    if (onlyFor(cp, "distillation_loss_coeff", kdLogits, "KDLogitsLoss")) {
+      set(cp.number("distillation_loss_coeff"), loss::setDistillationLossCoeff);
+    }
+    if (onlyFor(cp, "task_loss_weight", !kdLogits, "HintonKD, DKD and DIST")) {
+      set(cp.number("task_loss_weight"), loss::setTaskLossWeight);
+    }
+    if (onlyFor(cp, "distillation_loss_weight", weighted, "HintonKD and DIST")) {
+      set(cp.number("distillation_loss_weight"), loss::setDistillationLossWeight);
+    }
+    if (onlyFor(cp, "logit_standardization", !dist, "KDLogitsLoss, HintonKD and DKD")) {
+      set(cp.bool("logit_standardization"), loss::setLogitStandardization);
+    }
+    if (onlyFor(cp, "alpha", dkd, "DKD")) {
+      Double alpha = cp.number("alpha");
+      if (alpha != null) {
+        dkdParams(loss).setAlpha(alpha);
+      }
+    }
+    if (onlyFor(cp, "warmup_epochs", dkd, "DKD")) {
+      Integer warmup = cp.integer("warmup_epochs");
+      if (warmup != null) {
+        dkdParams(loss).setWarmupEpochs(warmup);
+      }
+    }
+    if (onlyFor(cp, "beta", dkd || dist, "DKD and DIST")) {
+      Double beta = cp.number("beta");
+      if (beta != null && dkd) {
+        dkdParams(loss).setBeta(beta);
+      } else if (beta != null) {
+        distParams(loss).setBeta(beta);
+      }
+    }
+    if (onlyFor(cp, "gamma", dist, "DIST")) {
+      Double gamma = cp.number("gamma");
+      if (gamma != null) {
+        distParams(loss).setGamma(gamma);
+      }
+    }
     JsonNode task = cp.raw("task_loss_fn");
     if (task == null) {
       return;
@@ -490,6 +556,30 @@ public final class SGRecipeMapper {
             + name
             + "; use fashion_mnist_*, mnist_*, cifar10_* or imagenet_*/image_folder_*");
     return null;
+  }
+
+  /** True when {@code key} may be read for this loss type; else reports it, naming its types. */
+  private static boolean onlyFor(RecipeNode cp, String key, boolean applies, String types) {
+    if (applies || !cp.has(key)) {
+      return applies;
+    }
+    cp.raw(key);
+    cp.problem(key, "applies to " + types + " only; set training_hyperparams.loss accordingly");
+    return false;
+  }
+
+  private static DKDParams dkdParams(LossSpec loss) {
+    if (loss.getDkd() == null) {
+      loss.setDkd(new DKDParams());
+    }
+    return loss.getDkd();
+  }
+
+  private static DISTParams distParams(LossSpec loss) {
+    if (loss.getDist() == null) {
+      loss.setDist(new DISTParams());
+    }
+    return loss.getDist();
   }
 
   private static <T> void set(T value, java.util.function.Consumer<T> setter) {

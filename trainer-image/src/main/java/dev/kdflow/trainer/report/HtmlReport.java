@@ -1,8 +1,8 @@
 package dev.kdflow.trainer.report;
 
-import dev.kdflow.trainer.report.MetricsLog.Epoch;
 import dev.kdflow.trainer.report.MetricsLog.Run;
 import dev.kdflow.trainer.report.ReportGenerator.Best;
+import dev.kdflow.trainer.training.MetricsRecord;
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.time.Instant;
@@ -51,8 +51,8 @@ final class HtmlReport {
 
   static String render(MetricsLog log, String name, byte[] lossPng, byte[] accuracyPng) {
     StringBuilder h = new StringBuilder(16_384);
-    Optional<Epoch> last = log.lastEpoch();
-    Optional<Epoch> lastValid = log.lastValidated();
+    Optional<MetricsRecord> last = log.lastEpoch();
+    Optional<MetricsRecord> lastValid = log.lastValidated();
     Optional<Best> best = ReportGenerator.bestEpoch(log);
     Run latestRun = log.runs().isEmpty() ? null : log.runs().get(log.runs().size() - 1);
     String status = latestRun == null || latestRun.status() == null ? null : latestRun.status();
@@ -91,7 +91,7 @@ final class HtmlReport {
       card(h, "Best top-1", "–", "no validation yet");
     }
     if (lastValid.isPresent()) {
-      Epoch e = lastValid.get();
+      MetricsRecord e = lastValid.get();
       card(
           h,
           "Final top-1",
@@ -100,7 +100,7 @@ final class HtmlReport {
     } else {
       card(h, "Final top-1", "–", "no validation yet");
     }
-    Optional<Epoch> teacher =
+    Optional<MetricsRecord> teacher =
         log.epochs().stream().filter(e -> e.teacherTop1() != null).reduce((a, b) -> b);
     if (teacher.isPresent()) {
       card(
@@ -111,7 +111,7 @@ final class HtmlReport {
     } else {
       card(h, "Teacher top-1", "–", log.hasDistillation() ? "not evaluated" : "no teacher");
     }
-    Integer maxEpochs = last.map(Epoch::maxEpochs).orElse(null);
+    Integer maxEpochs = last.map(MetricsRecord::maxEpochs).orElse(null);
     card(
         h,
         "Epochs",
@@ -120,7 +120,7 @@ final class HtmlReport {
         resumeNote(log));
     double[] seconds =
         log.epochs().stream()
-            .map(Epoch::epochSeconds)
+            .map(MetricsRecord::epochSeconds)
             .filter(s -> s != null && Double.isFinite(s))
             .mapToDouble(Double::doubleValue)
             .toArray();
@@ -134,10 +134,10 @@ final class HtmlReport {
       card(h, "Time per epoch", "–", "no finished epoch");
     }
     if (last.isPresent() && last.get().trainLoss() != null) {
-      Epoch e = last.get();
+      MetricsRecord e = last.get();
       String note =
-          e.distillLoss() != null
-              ? "task " + number(e.taskLoss()) + " · distill " + number(e.distillLoss())
+          e.trainDistillLoss() != null
+              ? "task " + number(e.trainTaskLoss()) + " · distill " + number(e.trainDistillLoss())
               : "epoch " + e.epoch();
       card(h, "Final train loss", number(e.trainLoss()), note);
     }
@@ -178,7 +178,7 @@ final class HtmlReport {
     h.append("</table></div>\n");
 
     // Per-epoch table.
-    boolean distill = log.epochs().stream().anyMatch(e -> e.distillLoss() != null);
+    boolean distill = log.epochs().stream().anyMatch(e -> e.trainDistillLoss() != null);
     boolean hasTeacher = log.hasTeacher();
     h.append("<h2>Epochs</h2>\n<div class=\"scroll\"><table>\n<tr><th>epoch</th><th>lr</th>")
         .append("<th>train loss</th>")
@@ -187,14 +187,14 @@ final class HtmlReport {
         .append(hasTeacher ? "<th>teacher top-1</th><th>teacher top-5</th>" : "")
         .append("<th>time</th></tr>\n");
     int bestEpoch = best.map(Best::epoch).orElse(-1);
-    for (Epoch e : log.epochs()) {
+    for (MetricsRecord e : log.epochs()) {
       h.append(e.epoch() == bestEpoch ? "<tr class=\"best\">" : "<tr>");
       cell(h, String.valueOf(e.epoch()) + (e.epoch() == bestEpoch ? " ★" : ""));
       cell(h, lr(e.lr()));
       cell(h, number(e.trainLoss()));
       if (distill) {
-        cell(h, number(e.taskLoss()));
-        cell(h, number(e.distillLoss()));
+        cell(h, number(e.trainTaskLoss()));
+        cell(h, number(e.trainDistillLoss()));
       }
       cell(h, percent(e.trainTop1()));
       cell(h, number(e.validLoss()));
@@ -234,7 +234,7 @@ final class HtmlReport {
   private static Optional<Double> epochTop1(MetricsLog log, int epoch) {
     return log.epochs().stream()
         .filter(e -> e.epoch() == epoch && e.top1() != null)
-        .map(Epoch::top1)
+        .map(MetricsRecord::top1)
         .findFirst();
   }
 

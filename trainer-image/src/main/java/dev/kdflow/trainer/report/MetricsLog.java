@@ -1,10 +1,6 @@
 package dev.kdflow.trainer.report;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.json.JsonReadFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.kdflow.trainer.training.MetricsRecord;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -38,41 +34,10 @@ import java.util.TreeMap;
 public record MetricsLog(
     Path file,
     String experiment,
-    List<Epoch> epochs,
-    List<Step> steps,
+    List<MetricsRecord> epochs,
+    List<MetricsRecord> steps,
     List<Run> runs,
     int skippedLines) {
-
-  /** Non-finite numbers are accepted: a run that failed on a NaN loss may have logged one. */
-  private static final ObjectMapper JSON =
-      JsonMapper.builder().enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
-
-  /**
-   * One finished epoch. Accuracies are fractions in [0, 1]; a value is null when the record did not
-   * have it (no validation this epoch, no teacher).
-   */
-  public record Epoch(
-      int epoch,
-      Integer maxEpochs,
-      Double lr,
-      Double trainLoss,
-      Double taskLoss,
-      Double distillLoss,
-      Double trainTop1,
-      Double validLoss,
-      Double top1,
-      Double top5,
-      Double teacherTop1,
-      Double teacherTop5,
-      String bestMetric,
-      Double bestValue,
-      Integer bestEpoch,
-      Double epochSeconds,
-      String time) {}
-
-  /** A training-step record (every {@code training.logEveryNSteps} steps). */
-  public record Step(
-      int epoch, long step, Double loss, Double taskLoss, Double distillLoss, Double lr) {}
 
   /**
    * One trainer run: its start record and, when it ended cleanly enough to say so, its end record.
@@ -113,8 +78,8 @@ public record MetricsLog(
       if (line.isBlank()) {
         continue;
       }
-      Optional<JsonNode> node = parse(line);
-      if (node.isEmpty() || !node.get().hasNonNull("type")) {
+      Optional<MetricsRecord> node = MetricsRecord.parse(line);
+      if (node.isEmpty()) {
         skipped++;
         continue;
       }
@@ -134,29 +99,13 @@ public record MetricsLog(
     return builder.build(file, skipped);
   }
 
-  /** A whole JSON object, or the last whole object on a line that a killed run left partial. */
-  private static Optional<JsonNode> parse(String line) {
-    try {
-      JsonNode node = JSON.readTree(line);
-      if (node != null && node.isObject()) {
-        return Optional.of(node);
-      }
-    } catch (JsonProcessingException e) {
-      int start = line.lastIndexOf("{\"type\"");
-      if (start > 0) {
-        return parse(line.substring(start));
-      }
-    }
-    return Optional.empty();
-  }
-
   /** The last epoch record, if any. */
-  public Optional<Epoch> lastEpoch() {
+  public Optional<MetricsRecord> lastEpoch() {
     return epochs.isEmpty() ? Optional.empty() : Optional.of(epochs.get(epochs.size() - 1));
   }
 
   /** The last epoch record that has validation results, if any. */
-  public Optional<Epoch> lastValidated() {
+  public Optional<MetricsRecord> lastValidated() {
     for (int i = epochs.size() - 1; i >= 0; i--) {
       if (epochs.get(i).top1() != null) {
         return Optional.of(epochs.get(i));
@@ -172,7 +121,7 @@ public record MetricsLog(
 
   /** Whether any record has distillation loss. */
   public boolean hasDistillation() {
-    return epochs.stream().anyMatch(e -> e.distillLoss() != null)
+    return epochs.stream().anyMatch(e -> e.trainDistillLoss() != null)
         || steps.stream().anyMatch(s -> s.distillLoss() != null);
   }
 
@@ -183,78 +132,41 @@ public record MetricsLog(
 
   /** Collects records in file order, applying resume semantics. */
   private static final class Builder {
-    private final TreeMap<Integer, Epoch> epochs = new TreeMap<>();
-    private final TreeMap<Long, Step> steps = new TreeMap<>();
+    private final TreeMap<Integer, MetricsRecord> epochs = new TreeMap<>();
+    private final TreeMap<Long, MetricsRecord> steps = new TreeMap<>();
     private final List<Run> runs = new ArrayList<>();
     private String experiment;
 
-    boolean accept(JsonNode node) {
-      switch (node.get("type").asText()) {
-        case "epoch" -> {
-          Integer epoch = integer(node, "epoch");
-          if (epoch == null) {
+    boolean accept(MetricsRecord r) {
+      switch (r.type()) {
+        case MetricsRecord.EPOCH -> {
+          if (r.epoch() < 1) {
             return false;
           }
-          JsonNode train = node.path("train");
-          JsonNode valid = node.path("valid");
-          JsonNode best = node.path("best");
-          epochs.put(
-              epoch,
-              new Epoch(
-                  epoch,
-                  integer(node, "maxEpochs"),
-                  number(node, "lr"),
-                  number(train, "loss"),
-                  number(train, "taskLoss"),
-                  number(train, "distillLoss"),
-                  number(train, "top1"),
-                  number(valid, "loss"),
-                  number(valid, "top1"),
-                  number(valid, "top5"),
-                  number(valid, "teacherTop1"),
-                  number(valid, "teacherTop5"),
-                  text(best, "metric"),
-                  number(best, "value"),
-                  integer(best, "epoch"),
-                  number(node, "epochSeconds"),
-                  text(node, "time")));
+          epochs.put(r.epoch(), r);
         }
-        case "step" -> {
-          Integer epoch = integer(node, "epoch");
-          JsonNode step = node.get("step");
-          if (epoch == null || step == null || !step.isNumber()) {
+        case MetricsRecord.STEP -> {
+          if (r.epoch() < 1 || r.step() < 1) {
             return false;
           }
-          steps.put(
-              step.asLong(),
-              new Step(
-                  epoch,
-                  step.asLong(),
-                  number(node, "loss"),
-                  number(node, "taskLoss"),
-                  number(node, "distillLoss"),
-                  number(node, "lr")));
+          steps.put(r.step(), r);
         }
-        case "start" -> {
-          Integer resumedFrom = integer(node, "resumedFromEpoch");
+        case MetricsRecord.START -> {
+          Integer resumedFrom = r.resumedFromEpoch();
           int keepUpTo = resumedFrom == null ? 0 : resumedFrom;
           epochs.tailMap(keepUpTo, false).clear();
           steps.values().removeIf(s -> s.epoch() > keepUpTo);
-          String name = text(node, "experiment");
-          if (name != null) {
-            experiment = name;
+          if (r.experiment() != null) {
+            experiment = r.experiment();
           }
-          runs.add(new Run(text(node, "time"), resumedFrom, null, null, null));
+          runs.add(new Run(r.time(), resumedFrom, null, null, null));
         }
-        case "end" -> {
+        case MetricsRecord.END -> {
           if (runs.isEmpty()) {
             runs.add(new Run(null, null, null, null, null));
           }
           int last = runs.size() - 1;
-          runs.set(
-              last,
-              runs.get(last)
-                  .withEnd(text(node, "status"), text(node, "reason"), text(node, "time")));
+          runs.set(last, runs.get(last).withEnd(r.status(), r.reason(), r.time()));
         }
         default -> {
           // Unknown record types come from newer trainers; they are ignored, not errors.
@@ -272,20 +184,5 @@ public record MetricsLog(
           Collections.unmodifiableList(new ArrayList<>(runs)),
           skipped);
     }
-  }
-
-  private static Double number(JsonNode node, String field) {
-    JsonNode value = node.get(field);
-    return value != null && value.isNumber() ? value.asDouble() : null;
-  }
-
-  private static Integer integer(JsonNode node, String field) {
-    JsonNode value = node.get(field);
-    return value != null && value.isNumber() ? value.asInt() : null;
-  }
-
-  private static String text(JsonNode node, String field) {
-    JsonNode value = node.get(field);
-    return value == null || value.isNull() ? null : value.asText();
   }
 }

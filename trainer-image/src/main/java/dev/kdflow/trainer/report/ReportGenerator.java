@@ -3,9 +3,9 @@ package dev.kdflow.trainer.report;
 import dev.kdflow.trainer.report.LineChart.Event;
 import dev.kdflow.trainer.report.LineChart.Marker;
 import dev.kdflow.trainer.report.LineChart.Series;
-import dev.kdflow.trainer.report.MetricsLog.Epoch;
 import dev.kdflow.trainer.report.MetricsLog.Run;
-import dev.kdflow.trainer.report.MetricsLog.Step;
+import dev.kdflow.trainer.training.ExperimentDirectory;
+import dev.kdflow.trainer.training.MetricsRecord;
 import java.awt.Color;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -24,7 +24,7 @@ import java.util.function.Function;
 /**
  * Turns an experiment's {@code metrics.jsonl} into a report in {@code <experimentDir>/report/}: a
  * loss chart, an accuracy chart and a one-page HTML summary with both charts embedded. Charts are
- * drawn with Java2D in headless mode; every file is written to a temporary file first and renamed
+ * drawn by JFreeChart in headless mode; every file is written to a temporary file first and renamed
  * into place, so a reader never sees half a report file.
  */
 public final class ReportGenerator {
@@ -34,12 +34,6 @@ public final class ReportGenerator {
 
   /** Chart size in pixels. */
   public static final int CHART_HEIGHT = 500;
-
-  /** The report's folder under the experiment folder. */
-  public static final String REPORT_FOLDER = "report";
-
-  /** The metrics file the trainer appends to. */
-  public static final String METRICS_FILE = "metrics.jsonl";
 
   private ReportGenerator() {}
 
@@ -57,7 +51,7 @@ public final class ReportGenerator {
       // Reports are drawn in pods and CI without a display.
       System.setProperty("java.awt.headless", "true");
     }
-    MetricsLog log = MetricsLog.read(experimentDir.resolve(METRICS_FILE));
+    MetricsLog log = MetricsLog.read(new ExperimentDirectory(experimentDir).metricsFile());
     String name =
         log.experiment() != null
             ? log.experiment()
@@ -67,7 +61,7 @@ public final class ReportGenerator {
     byte[] accuracy = LineChart.png(accuracyChart(log, name).render(CHART_WIDTH, CHART_HEIGHT));
     String html = HtmlReport.render(log, name, loss, accuracy);
 
-    Path dir = experimentDir.resolve(REPORT_FOLDER);
+    Path dir = new ExperimentDirectory(experimentDir).reportFolder();
     try {
       Files.createDirectories(dir);
       ReportFiles files =
@@ -84,9 +78,9 @@ public final class ReportGenerator {
 
   static LineChart lossChart(MetricsLog log, String name) {
     LineChart chart = new LineChart("Loss · " + name, "epoch", "loss").yFromZero();
-    List<Epoch> epochs = log.epochs();
-    double[] x = epochs.stream().mapToDouble(Epoch::epoch).toArray();
-    List<Step> steps = log.steps();
+    List<MetricsRecord> epochs = log.epochs();
+    double[] x = epochs.stream().mapToDouble(MetricsRecord::epoch).toArray();
+    List<MetricsRecord> steps = log.steps();
     if (!steps.isEmpty()) {
       chart.xFromZero();
       // Faint behind the epoch curves; the main line while no epoch has finished.
@@ -98,7 +92,7 @@ public final class ReportGenerator {
           LineChart.BLUE,
           sx,
           steps,
-          Step::loss,
+          MetricsRecord::loss,
           1.2f,
           false,
           alpha,
@@ -109,35 +103,105 @@ public final class ReportGenerator {
           LineChart.GREEN,
           sx,
           steps,
-          Step::distillLoss,
+          MetricsRecord::distillLoss,
           1.0f,
           false,
           alpha * 0.8f,
           false);
     }
-    add(chart, "train loss", LineChart.BLUE, x, epochs, Epoch::trainLoss, 2.6f, false, 1f, true);
-    add(chart, "task loss", LineChart.ORANGE, x, epochs, Epoch::taskLoss, 2f, false, 1f, true);
-    add(chart, "distill loss", LineChart.GREEN, x, epochs, Epoch::distillLoss, 2f, false, 1f, true);
-    add(chart, "valid loss", LineChart.RED, x, epochs, Epoch::validLoss, 2f, true, 1f, true);
+    add(
+        chart,
+        "train loss",
+        LineChart.BLUE,
+        x,
+        epochs,
+        MetricsRecord::trainLoss,
+        2.6f,
+        false,
+        1f,
+        true);
+    add(
+        chart,
+        "task loss",
+        LineChart.ORANGE,
+        x,
+        epochs,
+        MetricsRecord::trainTaskLoss,
+        2f,
+        false,
+        1f,
+        true);
+    add(
+        chart,
+        "distill loss",
+        LineChart.GREEN,
+        x,
+        epochs,
+        MetricsRecord::trainDistillLoss,
+        2f,
+        false,
+        1f,
+        true);
+    add(
+        chart,
+        "valid loss",
+        LineChart.RED,
+        x,
+        epochs,
+        MetricsRecord::validLoss,
+        2f,
+        true,
+        1f,
+        true);
     addResumes(chart, log);
     return chart.emptyMessage("No finished epoch or logged step yet");
   }
 
   static LineChart accuracyChart(MetricsLog log, String name) {
     LineChart chart = new LineChart("Validation accuracy · " + name, "epoch", "accuracy").percent();
-    List<Epoch> epochs = log.epochs();
-    double[] x = epochs.stream().mapToDouble(Epoch::epoch).toArray();
-    add(chart, "student top-1", LineChart.BLUE, x, epochs, Epoch::top1, 2.6f, false, 1f, true);
-    add(chart, "student top-5", LineChart.PURPLE, x, epochs, Epoch::top5, 2f, false, 1f, true);
+    List<MetricsRecord> epochs = log.epochs();
+    double[] x = epochs.stream().mapToDouble(MetricsRecord::epoch).toArray();
+    add(
+        chart,
+        "student top-1",
+        LineChart.BLUE,
+        x,
+        epochs,
+        MetricsRecord::top1,
+        2.6f,
+        false,
+        1f,
+        true);
+    add(
+        chart,
+        "student top-5",
+        LineChart.PURPLE,
+        x,
+        epochs,
+        MetricsRecord::top5,
+        2f,
+        false,
+        1f,
+        true);
     // The frozen teacher scores the same every epoch: a plain dashed reference line.
-    add(chart, "teacher top-1", LineChart.GREY, x, epochs, Epoch::teacherTop1, 2f, true, 1f, false);
+    add(
+        chart,
+        "teacher top-1",
+        LineChart.GREY,
+        x,
+        epochs,
+        MetricsRecord::teacherTop1,
+        2f,
+        true,
+        1f,
+        false);
     add(
         chart,
         "train top-1",
         LineChart.ORANGE,
         x,
         epochs,
-        Epoch::trainTop1,
+        MetricsRecord::trainTop1,
         1.4f,
         true,
         0.7f,
@@ -168,7 +232,7 @@ public final class ReportGenerator {
   /** The best epoch as the trainer reported it, else the epoch with the highest top-1. */
   static Optional<Best> bestEpoch(MetricsLog log) {
     for (int i = log.epochs().size() - 1; i >= 0; i--) {
-      Epoch e = log.epochs().get(i);
+      MetricsRecord e = log.epochs().get(i);
       if (e.bestEpoch() != null) {
         return Optional.of(
             new Best(
@@ -236,12 +300,12 @@ public final class ReportGenerator {
    * distance between the first logged steps of consecutive epochs (or, with one epoch, its last
    * logged step); each point is kept inside its own epoch.
    */
-  static double[] stepPositions(List<Step> steps) {
+  static double[] stepPositions(List<MetricsRecord> steps) {
     List<Long> gaps = new ArrayList<>();
-    Step previousFirst = null;
+    MetricsRecord previousFirst = null;
     long maxInFirstEpoch = 0;
     int firstEpoch = steps.get(0).epoch();
-    for (Step s : steps) {
+    for (MetricsRecord s : steps) {
       if (s.epoch() == firstEpoch) {
         maxInFirstEpoch = Math.max(maxInFirstEpoch, s.step());
       }
@@ -261,7 +325,7 @@ public final class ReportGenerator {
     }
     double[] x = new double[steps.size()];
     for (int i = 0; i < steps.size(); i++) {
-      Step s = steps.get(i);
+      MetricsRecord s = steps.get(i);
       double position = perEpoch > 0 ? s.step() / perEpoch : s.epoch();
       x[i] = Math.max(s.epoch() - 1, Math.min(s.epoch(), position));
     }

@@ -2,23 +2,22 @@ package dev.kdflow.trainer.status;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kdflow.api.trainer.TrainerReport;
-import dev.kdflow.trainer.checkpoint.AtomicDirectory;
 import dev.kdflow.trainer.training.CheckpointInfo;
 import dev.kdflow.trainer.training.EndRecord;
 import dev.kdflow.trainer.training.EpochRecord;
+import dev.kdflow.trainer.training.ExperimentDirectory;
 import dev.kdflow.trainer.training.LatestState;
 import dev.kdflow.trainer.training.StartRecord;
 import dev.kdflow.trainer.training.StepRecord;
-import dev.kdflow.trainer.training.Trainer;
-import dev.kdflow.trainer.training.TrainingListener;
+import dev.kdflow.trainer.training.TrainingProgressListener;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Keeps the {@link TrainerReport} of one experiment up to date from the trainer's events: what
@@ -26,7 +25,7 @@ import java.util.Objects;
  * Thread-safe: events arrive on the training thread, {@link #snapshot()} is called by the status
  * server's threads.
  */
-public final class TrainerReportTracker implements TrainingListener {
+public final class TrainerReportTracker implements TrainingProgressListener {
   /** Checkpoint history entries kept: the report must stay small (termination message < 4 KiB). */
   public static final int MAX_HISTORY = 10;
 
@@ -66,10 +65,10 @@ public final class TrainerReportTracker implements TrainingListener {
   public synchronized boolean loadFromDisk() {
     boolean found = false;
     try {
-      Path latest = AtomicDirectory.resolve(experimentDir.resolve(Trainer.LATEST));
-      if (latest != null && Files.isRegularFile(latest.resolve(Trainer.STATE_FILE))) {
-        LatestState state =
-            JSON.readValue(latest.resolve(Trainer.STATE_FILE).toFile(), LatestState.class);
+      ExperimentDirectory dir = new ExperimentDirectory(experimentDir);
+      Optional<LatestState> latestState = dir.readLatestState();
+      if (latestState.isPresent()) {
+        LatestState state = latestState.get();
         report.setEpoch(state.epoch());
         report.setStep(state.globalStep());
         if (state.lastValid() != null) {
@@ -78,14 +77,13 @@ public final class TrainerReportTracker implements TrainingListener {
         if (state.best() != null) {
           report.setBest(bestOf(state.best()));
         }
-        checkpoints().setLatest(checkpoint(experimentDir.resolve(Trainer.LATEST), state.epoch()));
+        checkpoints().setLatest(checkpoint(dir.latest(), state.epoch()));
         found = true;
       }
-      Path best = AtomicDirectory.resolve(experimentDir.resolve(Trainer.BEST));
-      if (best != null && Files.isRegularFile(best.resolve(Trainer.INFO_FILE))) {
-        CheckpointInfo info =
-            JSON.readValue(best.resolve(Trainer.INFO_FILE).toFile(), CheckpointInfo.class);
-        TrainerReport.Checkpoint c = checkpoint(experimentDir.resolve(Trainer.BEST), info.epoch());
+      Optional<CheckpointInfo> bestInfo = dir.readBestInfo();
+      if (bestInfo.isPresent()) {
+        CheckpointInfo info = bestInfo.get();
+        TrainerReport.Checkpoint c = checkpoint(dir.best(), info.epoch());
         c.setMetric(info.metric());
         c.setValue(info.value());
         checkpoints().setBest(c);
@@ -234,9 +232,9 @@ public final class TrainerReportTracker implements TrainingListener {
     for (String path : written) {
       String name = Path.of(path).getFileName().toString();
       TrainerReport.Checkpoint c = checkpoint(Path.of(path), e.epoch());
-      if (name.equals(Trainer.LATEST)) {
+      if (name.equals(ExperimentDirectory.LATEST)) {
         checkpoints().setLatest(c);
-      } else if (name.equals(Trainer.BEST)) {
+      } else if (name.equals(ExperimentDirectory.BEST)) {
         if (e.best() != null) {
           c.setMetric(e.best().metric());
           c.setValue(e.best().value());

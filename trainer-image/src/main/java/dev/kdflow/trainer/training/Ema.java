@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import dev.kdflow.api.EmaParams;
+import dev.kdflow.api.SpecDefaults;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -26,17 +27,17 @@ public final class Ema {
 
   /**
    * @param parameters all student parameters by name (weights and running statistics)
-   * @param params decay settings
+   * @param given decay settings; unset ones get the api defaults
    * @param totalSteps steps of the whole run (used by the exp ramp)
    * @param manager owns the averaged copies
    */
   public Ema(
-      Map<String, Parameter> parameters, EmaParams params, long totalSteps, NDManager manager) {
+      Map<String, Parameter> parameters, EmaParams given, long totalSteps, NDManager manager) {
     this.parameters = parameters;
-    this.decay = params.getDecay() == null ? 0.9999 : params.getDecay();
-    this.type =
-        params.getDecayType() == null ? EmaParams.DecayType.THRESHOLD : params.getDecayType();
-    this.beta = params.getBeta() == null ? 15.0 : params.getBeta();
+    EmaParams params = SpecDefaults.resolve(given, EmaParams.class);
+    this.decay = params.getDecay();
+    this.type = params.getDecayType();
+    this.beta = params.getBeta();
     this.totalSteps = Math.max(1, totalSteps);
     parameters.forEach(
         (name, p) -> {

@@ -1,5 +1,6 @@
 package dev.kdflow.trainer.training;
 
+import dev.kdflow.api.SpecDefaults;
 import dev.kdflow.api.TrainingSpec;
 import java.util.List;
 
@@ -20,15 +21,15 @@ public final class LrSchedule {
   private final double warmupInitialLr;
   private final int maxEpochs;
 
-  /** The schedule of a training spec. */
-  public LrSchedule(TrainingSpec spec) {
+  /** The schedule of a training spec; unset fields get the api defaults. */
+  public LrSchedule(TrainingSpec given) {
+    TrainingSpec spec = SpecDefaults.resolve(given, TrainingSpec.class);
     this.initialLr = spec.getInitialLr();
-    this.mode = spec.getLrMode() == null ? TrainingSpec.LrMode.CONSTANT : spec.getLrMode();
-    this.lrUpdates = spec.getLrUpdates() == null ? List.of() : List.copyOf(spec.getLrUpdates());
-    this.lrDecayFactor = spec.getLrDecayFactor() == null ? 0.1 : spec.getLrDecayFactor();
-    this.cosineFinalLrRatio =
-        spec.getCosineFinalLrRatio() == null ? 0.01 : spec.getCosineFinalLrRatio();
-    this.warmupEpochs = spec.getLrWarmupEpochs() == null ? 0 : spec.getLrWarmupEpochs();
+    this.mode = spec.getLrMode();
+    this.lrUpdates = List.copyOf(spec.getLrUpdates());
+    this.lrDecayFactor = spec.getLrDecayFactor();
+    this.cosineFinalLrRatio = spec.getCosineFinalLrRatio();
+    this.warmupEpochs = spec.getLrWarmupEpochs();
     this.warmupInitialLr =
         spec.getWarmupInitialLr() != null
             ? spec.getWarmupInitialLr()

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import dev.kdflow.api.OptimizerParams;
+import dev.kdflow.api.SpecDefaults;
 import dev.kdflow.api.TrainingSpec;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,26 +28,20 @@ public abstract class ParameterOptimizer {
   /**
    * The optimizer a spec asks for.
    *
-   * @param spec training spec (optimizer and optimizerParams)
+   * @param spec training spec (optimizer and optimizerParams; unset ones get the api defaults)
    * @param parameters the trainable parameters by name
    * @param stateManager owns the optimizer's state arrays
    */
   public static ParameterOptimizer create(
       TrainingSpec spec, Map<String, Parameter> parameters, NDManager stateManager) {
-    OptimizerParams p =
-        spec.getOptimizerParams() == null ? new OptimizerParams() : spec.getOptimizerParams();
-    double wd = p.getWeightDecay() == null ? 0.0 : p.getWeightDecay();
-    TrainingSpec.Optimizer type =
-        spec.getOptimizer() == null ? TrainingSpec.Optimizer.SGD : spec.getOptimizer();
+    TrainingSpec resolved = SpecDefaults.resolve(spec, TrainingSpec.class);
+    OptimizerParams p = resolved.getOptimizerParams();
+    double wd = p.getWeightDecay();
+    TrainingSpec.Optimizer type = resolved.getOptimizer();
     if (type == TrainingSpec.Optimizer.SGD) {
-      return new Sgd(
-          parameters,
-          wd,
-          p.getMomentum() == null ? 0.9 : p.getMomentum(),
-          Boolean.TRUE.equals(p.getNesterov()),
-          stateManager);
+      return new Sgd(parameters, wd, p.getMomentum(), p.getNesterov(), stateManager);
     }
-    List<Double> betas = p.getBetas() == null ? List.of(0.9, 0.999) : p.getBetas();
+    List<Double> betas = p.getBetas();
     if (betas.size() != 2) {
       throw new IllegalArgumentException("optimizerParams.betas must hold two values");
     }
@@ -55,7 +50,7 @@ public abstract class ParameterOptimizer {
         wd,
         betas.get(0),
         betas.get(1),
-        p.getEps() == null ? 1e-8 : p.getEps(),
+        p.getEps(),
         type == TrainingSpec.Optimizer.AdamW,
         stateManager);
   }

@@ -138,7 +138,11 @@ class BadInputTest {
                     + "    checkpoint:\n"
                     + "      checkpointPath: /nonexistent/ckpt_best",
                 "spec.teacher.checkpoint.checkpointPath"),
-            teacher("teacher without weights", "    architecture: resnet_small", "spec.teacher"),
+            edit(
+                "more than one GPU",
+                "  training:\n",
+                "  resources: {gpus: 2}\n  training:\n",
+                "spec.resources.gpus"),
             edit(
                 "metadata name not a DNS label",
                 "  name: tiny-kd",

@@ -14,9 +14,10 @@ import dev.kdflow.trainer.checkpoint.Weights;
 import dev.kdflow.trainer.models.Models;
 import dev.kdflow.trainer.training.EndRecord;
 import dev.kdflow.trainer.training.EpochRecord;
-import dev.kdflow.trainer.training.Trainer;
-import dev.kdflow.trainer.training.TrainingListener;
-import dev.kdflow.trainer.training.TrainingResult;
+import dev.kdflow.trainer.training.SupervisedTrainer;
+import dev.kdflow.trainer.training.TrainingOutcome;
+import dev.kdflow.trainer.training.TrainingParams;
+import dev.kdflow.trainer.training.TrainingProgressListener;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -61,13 +62,13 @@ class StreamingResumeTest {
     params.setInitialLr(0.05);
     params.setSeed(11L);
 
-    TrainingResult full = train("full", data, params, 1, 1, null);
+    TrainingOutcome full = train("full", data, params, 1, 1, null);
     assertThat(full.epochsCompleted()).isEqualTo(2);
 
-    TrainingResult stopped = train("resumed", data, params, 3, 4, 1);
+    TrainingOutcome stopped = train("resumed", data, params, 3, 4, 1);
     assertThat(stopped.status()).isEqualTo(EndRecord.STOPPED);
     params.setResume(true);
-    TrainingResult resumed = train("resumed", data, params, 2, 2, null);
+    TrainingOutcome resumed = train("resumed", data, params, 2, 2, null);
     assertThat(resumed.status()).isEqualTo(EndRecord.SUCCEEDED);
     assertThat(resumed.lastValid()).isEqualTo(full.lastValid());
     try (NDManager m = NDManager.newBaseManager()) {
@@ -83,7 +84,7 @@ class StreamingResumeTest {
   }
 
   /** Trains on the folder; stops after epoch {@code stopAfter} when it is not null. */
-  private TrainingResult train(
+  private TrainingOutcome train(
       String name, Path data, TrainingSpec params, int workers, int prefetch, Integer stopAfter)
       throws IOException {
     DatasetSpec spec = new DatasetSpec();
@@ -109,10 +110,11 @@ class StreamingResumeTest {
               Map.of("hiddenSizes", List.of(16), "numClasses", 3),
               manager,
               new Shape(1, 3, 8, 8));
-      Trainer trainer = new Trainer(name, tmp).setStudentDescription("mlp", MLP);
+      SupervisedTrainer trainer =
+          new SupervisedTrainer(name, tmp).setStudentDescription("mlp", MLP);
       if (stopAfter != null) {
         trainer.addListener(
-            new TrainingListener() {
+            new TrainingProgressListener() {
               @Override
               public void onEpochEnd(EpochRecord epoch) {
                 if (epoch.epoch() == stopAfter) {
@@ -121,7 +123,7 @@ class StreamingResumeTest {
               }
             });
       }
-      return trainer.train(student, params, train, valid);
+      return trainer.train(student, TrainingParams.from(params), train, valid);
     }
   }
 }

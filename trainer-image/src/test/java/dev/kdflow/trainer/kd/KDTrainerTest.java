@@ -21,11 +21,13 @@ import dev.kdflow.trainer.data.ImageBatches;
 import dev.kdflow.trainer.data.ImageData;
 import dev.kdflow.trainer.data.Normalization;
 import dev.kdflow.trainer.loss.CrossEntropyLoss;
+import dev.kdflow.trainer.loss.KDOutput;
 import dev.kdflow.trainer.loss.LossParts;
 import dev.kdflow.trainer.models.Models;
 import dev.kdflow.trainer.training.EpochRecord;
-import dev.kdflow.trainer.training.TrainingListener;
-import dev.kdflow.trainer.training.TrainingResult;
+import dev.kdflow.trainer.training.TrainingOutcome;
+import dev.kdflow.trainer.training.TrainingParams;
+import dev.kdflow.trainer.training.TrainingProgressListener;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -100,8 +102,9 @@ class KDTrainerTest {
     Map<String, float[]> studentBefore = snapshot(student);
     assertThat(before.keySet()).anyMatch(n -> n.contains("runningMean"));
 
-    TrainingResult result =
-        new KDTrainer("kd", null).train(student, teacher, params(1), train, valid);
+    TrainingOutcome result =
+        new KDTrainer("kd", null)
+            .train(student, teacher, TrainingParams.from(params(1)), train, valid);
 
     assertThat(result.epochsCompleted()).isEqualTo(1);
     Map<String, float[]> after = snapshot(teacher);
@@ -148,11 +151,12 @@ class KDTrainerTest {
     Map<String, float[]> init = snapshot(s1);
     Block s2 = mlp();
     init.forEach((n, v) -> Weights.parameters(s2).get(n).getArray().set(v));
-    TrainingResult cached = new KDTrainer("c", null).train(s1, teacher, params(2), plain, valid);
-    TrainingResult direct =
+    TrainingOutcome cached =
+        new KDTrainer("c", null).train(s1, teacher, TrainingParams.from(params(2)), plain, valid);
+    TrainingOutcome direct =
         new KDTrainer("d", null)
             .setCacheTeacherOutputs(false)
-            .train(s2, teacher, params(2), plain, valid);
+            .train(s2, teacher, TrainingParams.from(params(2)), plain, valid);
     assertThat(cached.lastValid().teacherTop1()).isEqualTo(direct.lastValid().teacherTop1());
     Map<String, float[]> a = snapshot(s1);
     Map<String, float[]> b = snapshot(s2);
@@ -173,23 +177,29 @@ class KDTrainerTest {
     Block teacher = teacher();
     Block s1 = mlp();
     Map<String, float[]> init = snapshot(s1);
-    TrainingResult full = new KDTrainer("full", tmp).train(s1, teacher, params(2), plain, valid);
+    TrainingOutcome full =
+        new KDTrainer("full", tmp).train(s1, teacher, TrainingParams.from(params(2)), plain, valid);
 
     Block s2 = mlp();
     init.forEach((n, v) -> Weights.parameters(s2).get(n).getArray().set(v));
     KDTrainer first = new KDTrainer("resumed", tmp);
     first.addListener(
-        new TrainingListener() {
+        new TrainingProgressListener() {
           @Override
           public void onEpochEnd(EpochRecord epoch) {
             first.requestStop();
           }
         });
-    assertThat(first.train(s2, teacher, params(2), plain, valid).epochsCompleted()).isEqualTo(1);
+    assertThat(
+            first
+                .train(s2, teacher, TrainingParams.from(params(2)), plain, valid)
+                .epochsCompleted())
+        .isEqualTo(1);
     TrainingSpec resume = params(2);
     resume.setResume(true);
-    TrainingResult resumed =
-        new KDTrainer("resumed", tmp).train(mlp(), teacher, resume, plain, valid);
+    TrainingOutcome resumed =
+        new KDTrainer("resumed", tmp)
+            .train(mlp(), teacher, TrainingParams.from(resume), plain, valid);
     assertThat(resumed.epochsCompleted()).isEqualTo(2);
     assertThat(resumed.lastValid()).isEqualTo(full.lastValid());
     try (NDManager m = NDManager.newBaseManager()) {
@@ -232,14 +242,15 @@ class KDTrainerTest {
           return new LossParts(task.add(mse.mul(0.1f)), task, mse);
         });
     trainer.addListener(
-        new TrainingListener() {
+        new TrainingProgressListener() {
           @Override
           public void onEpochEnd(EpochRecord epoch) {
             distills.add(epoch.train().distillLoss());
           }
         });
-    TrainingResult r =
-        trainer.train(new FeatureKDModule(mlp(), teacher()), params(1), train, valid);
+    TrainingOutcome r =
+        trainer.train(
+            new FeatureKDModule(mlp(), teacher()), TrainingParams.from(params(1)), train, valid);
     assertThat(r.epochsCompleted()).isEqualTo(1);
     assertThat(studentArrays).isNotEmpty().allMatch(n -> n == 2);
     assertThat(distills).hasSize(1).allMatch(d -> d != null && d > 0);

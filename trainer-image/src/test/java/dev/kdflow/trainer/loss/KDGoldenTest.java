@@ -9,7 +9,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kdflow.trainer.TestData;
-import dev.kdflow.trainer.kd.KDOutput;
 import dev.kdflow.trainer.kd.NormalizationAdapter;
 import java.util.ArrayList;
 import java.util.List;

@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import dev.kdflow.api.Architectures;
+import dev.kdflow.api.validation.InvalidExperimentException;
 import dev.kdflow.trainer.checkpoint.Weights;
 import java.util.List;
 import java.util.Map;
@@ -64,7 +65,9 @@ class ModelsTest {
   @Test
   void unknownNameListsTheKnownOnes() {
     assertThatThrownBy(() -> Models.get("vgg", Map.of()))
-        .isInstanceOf(IllegalArgumentException.class)
+        .isInstanceOfSatisfying(
+            InvalidExperimentException.class,
+            e -> assertThat(e.getFieldPath()).isEqualTo("architecture"))
         .hasMessageContaining("unknown architecture 'vgg'")
         .hasMessageContaining(String.join(", ", Architectures.names()));
   }
@@ -72,6 +75,9 @@ class ModelsTest {
   @Test
   void wrongParameterTypeOrNameIsNamed() {
     assertThatThrownBy(() -> Models.get("mlp", Map.of("hiddenSizes", 5)))
+        .isInstanceOfSatisfying(
+            InvalidExperimentException.class,
+            e -> assertThat(e.getFieldPath()).isEqualTo("archParams.hiddenSizes"))
         .hasMessageContaining("archParams.hiddenSizes");
     assertThatThrownBy(() -> Models.get("cnn", Map.of("depth", 5)))
         .hasMessageContaining("archParams.depth")

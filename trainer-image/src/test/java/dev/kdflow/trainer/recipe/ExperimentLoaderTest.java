@@ -8,6 +8,8 @@ import dev.kdflow.api.KDExperiment;
 import dev.kdflow.api.KDExperimentSpec;
 import dev.kdflow.api.LossSpec;
 import dev.kdflow.api.TrainingSpec;
+import dev.kdflow.api.validation.InvalidExperimentException;
+import dev.kdflow.api.validation.ValidationProblem;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -175,7 +177,7 @@ class ExperimentLoaderTest {
   void badInputNamesTheFieldPath(String yaml, String expected) throws IOException {
     Path file = write(yaml.replace("\\n", "\n"));
     assertThatThrownBy(() -> ExperimentLoader.load(file, List.of()))
-        .isInstanceOf(InvalidInputException.class)
+        .isInstanceOf(InvalidExperimentException.class)
         .hasMessageContaining(expected);
   }
 
@@ -183,13 +185,13 @@ class ExperimentLoaderTest {
   void malformedOverridesAreRejected() {
     assertThatThrownBy(
             () -> ExperimentLoader.load(EXAMPLES.resolve("kd.yaml"), List.of("training.maxEpochs")))
-        .isInstanceOf(InvalidInputException.class)
+        .isInstanceOf(InvalidExperimentException.class)
         .hasMessageContaining("expected key.path=value");
     assertThatThrownBy(
             () ->
                 ExperimentLoader.load(
                     EXAMPLES.resolve("kd.yaml"), List.of("training.maxEpochs.value=3")))
-        .isInstanceOf(InvalidInputException.class)
+        .isInstanceOf(InvalidExperimentException.class)
         .hasMessageContaining("spec.training.maxEpochs.value: cannot set a key inside");
   }
 
@@ -197,7 +199,7 @@ class ExperimentLoaderTest {
   void aMissingFileIsNamed() {
     Path missing = tmp.resolve("nope.yaml");
     assertThatThrownBy(() -> ExperimentLoader.load(missing, List.of()))
-        .isInstanceOf(InvalidInputException.class)
+        .isInstanceOf(InvalidExperimentException.class)
         .hasMessageContaining("nope.yaml: no such file");
   }
 
@@ -212,12 +214,14 @@ class ExperimentLoaderTest {
             """);
     assertThatThrownBy(() -> ExperimentLoader.load(recipe, List.of()))
         .isInstanceOfSatisfying(
-            InvalidInputException.class,
+            InvalidExperimentException.class,
             e ->
                 assertThat(e.problems())
-                    .anyMatch(p -> p.startsWith("wandb_project:"))
-                    .anyMatch(p -> p.startsWith("training_hyperparams.batch_accumulate:"))
-                    .anyMatch(p -> p.startsWith("training_hyperparams.phase_callbacks:")));
+                    .extracting(ValidationProblem::fieldPath)
+                    .contains(
+                        "wandb_project",
+                        "training_hyperparams.batch_accumulate",
+                        "training_hyperparams.phase_callbacks"));
   }
 
   private Path write(String text) throws IOException {

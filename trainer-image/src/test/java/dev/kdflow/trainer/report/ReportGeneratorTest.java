@@ -2,16 +2,25 @@ package dev.kdflow.trainer.report;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
+import dev.kdflow.trainer.training.MetricsRecord;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
+import org.jfree.chart.annotations.XYPointerAnnotation;
+import org.jfree.chart.plot.ValueMarker;
+import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.ui.Layer;
+import org.jfree.data.Range;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -140,6 +149,25 @@ class ReportGeneratorTest {
     return image;
   }
 
+  private static List<String> seriesNames(XYPlot plot) {
+    return IntStream.range(0, plot.getDatasetCount())
+        .mapToObj(i -> plot.getDataset(i).getSeriesKey(0).toString())
+        .toList();
+  }
+
+  /** Pixels of exactly this colour: where a curve or its dots are drawn at full opacity. */
+  private static long pixelsOf(BufferedImage image, java.awt.Color color) {
+    long count = 0;
+    for (int y = 0; y < image.getHeight(); y++) {
+      for (int x = 0; x < image.getWidth(); x++) {
+        if ((image.getRGB(x, y) & 0xFFFFFF) == (color.getRGB() & 0xFFFFFF)) {
+          count++;
+        }
+      }
+    }
+    return count;
+  }
+
   @Test
   void kdRunProducesChartsAndSummary() throws IOException {
     Metrics m = new Metrics().start(null).epochs(1, 10, true).end("succeeded", "");
@@ -154,6 +182,10 @@ class ReportGeneratorTest {
       BufferedImage image = png(chart);
       assertThat(image.getWidth()).isEqualTo(ReportGenerator.CHART_WIDTH);
       assertThat(image.getHeight()).isEqualTo(ReportGenerator.CHART_HEIGHT);
+      // The first epoch curve of each chart (train loss, student top-1) is drawn.
+      assertThat(pixelsOf(image, LineChart.BLUE))
+          .as("%s shows its curves", chart)
+          .isGreaterThan(50);
     }
     int best = 8;
     String html = Files.readString(files.html());
@@ -183,6 +215,57 @@ class ReportGeneratorTest {
   }
 
   @Test
+  void chartsHoldTheCurvesTheBestEpochAndTheResume() throws IOException {
+    Metrics m = new Metrics().start(null).epochs(1, 5, true);
+    m.start(4).epochs(5, 10, true).end("succeeded", "");
+    m.writeTo(dir, "");
+    MetricsLog log = MetricsLog.read(dir.resolve("metrics.jsonl"));
+
+    XYPlot loss = ReportGenerator.lossChart(log, "resnet18-kd").toJFreeChart().getXYPlot();
+    XYPlot accuracy = ReportGenerator.accuracyChart(log, "resnet18-kd").toJFreeChart().getXYPlot();
+
+    assertThat(seriesNames(loss))
+        .containsExactly(
+            "train loss (logged steps)",
+            "distill loss (logged steps)",
+            "train loss",
+            "task loss",
+            "distill loss",
+            "valid loss");
+    assertThat(loss.getDataset(2).getItemCount(0)).isEqualTo(10);
+    assertThat(loss.getDataset(2).getYValue(0, 9)).isCloseTo(Metrics.trainLoss(10), within(1e-4));
+    assertThat(loss.getRangeAxis().getRange().getLowerBound()).isEqualTo(0.0);
+    assertThat(seriesNames(accuracy))
+        .containsExactly("student top-1", "student top-5", "teacher top-1", "train top-1");
+    Range percent = accuracy.getRangeAxis().getRange();
+    assertThat(percent.getLowerBound()).isGreaterThanOrEqualTo(0.0);
+    assertThat(percent.getUpperBound()).isLessThanOrEqualTo(1.0);
+    double bestTop1 = log.epochs().get(7).top1();
+    assertThat(accuracy.getAnnotations())
+        .filteredOn(XYPointerAnnotation.class::isInstance)
+        .singleElement()
+        .isInstanceOfSatisfying(
+            XYPointerAnnotation.class,
+            a -> {
+              assertThat(a.getText())
+                  .isEqualTo("best " + HtmlReport.percent(bestTop1) + " · epoch 8");
+              assertThat(a.getX()).isEqualTo(8.0);
+              assertThat(a.getY()).isEqualTo(bestTop1);
+            });
+    for (XYPlot plot : List.of(loss, accuracy)) {
+      Collection<?> events = plot.getDomainMarkers(Layer.BACKGROUND);
+      assertThat(events)
+          .singleElement()
+          .isInstanceOfSatisfying(
+              ValueMarker.class,
+              e -> {
+                assertThat(e.getValue()).isEqualTo(4.0);
+                assertThat(e.getLabel()).isEqualTo("resumed after epoch 4");
+              });
+    }
+  }
+
+  @Test
   void runWithoutTeacherHasNoTeacherOrDistillationColumns() throws IOException {
     Metrics m = new Metrics().start(null).epochs(1, 3, false).end("succeeded", "");
     m.writeTo(dir, "");
@@ -207,9 +290,7 @@ class ReportGeneratorTest {
     m.writeTo(dir, "");
 
     MetricsLog log = MetricsLog.read(dir.resolve("metrics.jsonl"));
-    assertThat(log.epochs())
-        .extracting(MetricsLog.Epoch::epoch)
-        .containsExactly(1, 2, 3, 4, 5, 6, 7);
+    assertThat(log.epochs()).extracting(MetricsRecord::epoch).containsExactly(1, 2, 3, 4, 5, 6, 7);
     assertThat(log.runs()).hasSize(2);
     assertThat(log.resumes())
         .singleElement()
@@ -266,6 +347,13 @@ class ReportGeneratorTest {
     assertThat(Files.readString(files.html()))
         .contains("no finished epoch yet")
         .contains("no validation yet");
+    MetricsLog log = MetricsLog.read(dir.resolve("metrics.jsonl"));
+    XYPlot accuracy = ReportGenerator.accuracyChart(log, "x").toJFreeChart().getXYPlot();
+    assertThat(accuracy.getDatasetCount()).isZero();
+    assertThat(accuracy.getNoDataMessage()).isEqualTo("No validation results yet");
+    XYPlot loss = ReportGenerator.lossChart(log, "x").toJFreeChart().getXYPlot();
+    assertThat(seriesNames(loss)).containsExactly("train loss (logged steps)");
+    assertThat(loss.getDomainAxis().getRange().getLowerBound()).isLessThanOrEqualTo(0.0);
   }
 
   @Test
@@ -335,7 +423,7 @@ class ReportGeneratorTest {
 
     assertThat(log.epochs()).hasSize(3);
     assertThat(log.epochs().get(2).trainLoss()).isNaN();
-    assertThat(log.lastValidated()).get().extracting(MetricsLog.Epoch::epoch).isEqualTo(1);
+    assertThat(log.lastValidated()).get().extracting(MetricsRecord::epoch).isEqualTo(1);
     String html = Files.readString(files.html());
     assertThat(html)
         .contains("3 / 3")
@@ -344,6 +432,11 @@ class ReportGeneratorTest {
         .contains("62.50 %")
         .contains("87.50 %");
     assertThat(png(files.lossChart()).getWidth()).isEqualTo(ReportGenerator.CHART_WIDTH);
+    // The NaN stays in the series (the line breaks there) and the axis ignores it.
+    XYPlot loss = ReportGenerator.lossChart(log, "sparse").toJFreeChart().getXYPlot();
+    assertThat(seriesNames(loss)).containsExactly("train loss", "valid loss");
+    assertThat(loss.getDataset(0).getYValue(0, 2)).isNaN();
+    assertThat(loss.getRangeAxis().getRange().getUpperBound()).isBetween(1.5, 2.0);
   }
 
   @Test

@@ -1,0 +1,193 @@
+package dev.kdflow.trainer.training;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.kdflow.trainer.checkpoint.AtomicDirectory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * The one owner of an experiment's directory, {@code <checkpoints.rootDir>/<experimentName>/}: its
+ * layout, its file names, and the reading and writing of its JSON files.
+ *
+ * <pre>
+ * ckpt_latest/      everything needed to resume exactly: state.json, module/optimizer/EMA tensors
+ * ckpt_best/        the student only (EMA weights when EMA is on) and checkpoint.json
+ * ckpt_epoch_N/     the student after epoch N (training.saveCkptEpochList), as ckpt_best
+ * metrics.jsonl     one {@link MetricsRecord} per line, appended by the trainer
+ * report/           kdflow report's charts and HTML page
+ * </pre>
+ *
+ * Checkpoint directories are replaced atomically ({@link AtomicDirectory}); readers go through
+ * {@link AtomicDirectory#resolve} so that a replacement interrupted between its two renames still
+ * finds the complete previous version.
+ */
+public final class ExperimentDirectory {
+  /** ckpt_latest's directory name. */
+  public static final String LATEST = "ckpt_latest";
+
+  /** ckpt_best's directory name. */
+  public static final String BEST = "ckpt_best";
+
+  /** Prefix of ckpt_epoch_N's directory name. */
+  public static final String EPOCH_PREFIX = "ckpt_epoch_";
+
+  /** JSON sidecar of student-only checkpoints ({@link CheckpointInfo}). */
+  public static final String INFO_FILE = "checkpoint.json";
+
+  /** JSON state of ckpt_latest ({@link LatestState}). */
+  public static final String STATE_FILE = "state.json";
+
+  /** Optimizer state tensors in ckpt_latest. */
+  public static final String OPTIMIZER_FILE = "optimizer.safetensors";
+
+  /** EMA weights in ckpt_latest. */
+  public static final String EMA_FILE = "ema.safetensors";
+
+  /** The metrics file the trainer appends to. */
+  public static final String METRICS_FILE = "metrics.jsonl";
+
+  /** The report's folder. */
+  public static final String REPORT_FOLDER = "report";
+
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  private final Path dir;
+
+  /**
+   * @param dir the experiment directory, {@code <rootDir>/<experimentName>}
+   */
+  public ExperimentDirectory(Path dir) {
+    this.dir = dir;
+  }
+
+  /** {@code <rootDir>/<experimentName>}. */
+  public static ExperimentDirectory of(Path rootDir, String experimentName) {
+    return new ExperimentDirectory(rootDir.resolve(experimentName));
+  }
+
+  /** The directory itself. */
+  public Path path() {
+    return dir;
+  }
+
+  /** ckpt_latest (it may not exist). */
+  public Path latest() {
+    return dir.resolve(LATEST);
+  }
+
+  /** ckpt_best (it may not exist). */
+  public Path best() {
+    return dir.resolve(BEST);
+  }
+
+  /** ckpt_epoch_N (it may not exist). */
+  public Path epoch(int epoch) {
+    return dir.resolve(EPOCH_PREFIX + epoch);
+  }
+
+  /** metrics.jsonl (it may not exist). */
+  public Path metricsFile() {
+    return dir.resolve(METRICS_FILE);
+  }
+
+  /** report/ (it may not exist). */
+  public Path reportFolder() {
+    return dir.resolve(REPORT_FOLDER);
+  }
+
+  /** Whether a complete ckpt_latest exists (or its complete previous version). */
+  public boolean hasLatest() throws IOException {
+    return AtomicDirectory.resolve(latest()) != null;
+  }
+
+  /**
+   * ckpt_latest's state, or empty when there is no ckpt_latest.
+   *
+   * @throws IOException when ckpt_latest exists but its state cannot be read; the message names the
+   *     file
+   */
+  public Optional<LatestState> readLatestState() throws IOException {
+    Path latest = AtomicDirectory.resolve(latest());
+    if (latest == null) {
+      return Optional.empty();
+    }
+    return Optional.of(readState(latest));
+  }
+
+  /** Epochs completed according to ckpt_latest; 0 when there is none. */
+  public int finishedEpochs() throws IOException {
+    return readLatestState().map(LatestState::epoch).orElse(0);
+  }
+
+  /** ckpt_best's sidecar, or empty when there is no ckpt_best. */
+  public Optional<CheckpointInfo> readBestInfo() throws IOException {
+    Path best = AtomicDirectory.resolve(best());
+    if (best == null || !Files.isRegularFile(best.resolve(INFO_FILE))) {
+      return Optional.empty();
+    }
+    return Optional.of(readInfo(best));
+  }
+
+  /**
+   * The state of a ckpt_latest directory (already resolved).
+   *
+   * @throws IOException naming the file when it is missing or not a valid state
+   */
+  public static LatestState readState(Path latestDir) throws IOException {
+    return read(latestDir.resolve(STATE_FILE), LatestState.class);
+  }
+
+  /** Writes the state of a ckpt_latest directory being filled. */
+  public static void writeState(Path latestDir, LatestState state) throws IOException {
+    JSON.writeValue(latestDir.resolve(STATE_FILE).toFile(), state);
+  }
+
+  /**
+   * The sidecar of a student checkpoint directory (already resolved).
+   *
+   * @throws IOException naming the file when it is missing or not a valid sidecar
+   */
+  public static CheckpointInfo readInfo(Path checkpointDir) throws IOException {
+    return read(checkpointDir.resolve(INFO_FILE), CheckpointInfo.class);
+  }
+
+  /** Writes the sidecar of a student checkpoint directory being filled. */
+  public static void writeInfo(Path checkpointDir, CheckpointInfo info) throws IOException {
+    JSON.writeValue(checkpointDir.resolve(INFO_FILE).toFile(), info);
+  }
+
+  /**
+   * The architecture a kdflow checkpoint directory records (in its sidecar or state), if any; empty
+   * for other checkpoint files.
+   */
+  public static Optional<String> recordedArchitecture(Path checkpoint) throws IOException {
+    Path resolved = AtomicDirectory.resolve(checkpoint);
+    if (resolved == null) {
+      return Optional.empty();
+    }
+    for (String f : new String[] {INFO_FILE, STATE_FILE}) {
+      Path p = resolved.resolve(f);
+      if (Files.isRegularFile(p)) {
+        JsonNode a = JSON.readTree(p.toFile()).get("architecture");
+        return a == null || a.isNull() ? Optional.empty() : Optional.of(a.asText());
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static <T> T read(Path file, Class<T> type) throws IOException {
+    if (!Files.isRegularFile(file)) {
+      throw new IOException(file + " is missing");
+    }
+    try {
+      return JSON.readValue(file.toFile(), type);
+    } catch (IOException e) {
+      throw new IOException(file + " is unreadable or incomplete: " + e.getMessage(), e);
+    }
+  }
+}

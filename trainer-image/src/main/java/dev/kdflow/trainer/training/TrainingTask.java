@@ -1,0 +1,42 @@
+package dev.kdflow.trainer.training;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.nn.Block;
+import ai.djl.training.ParameterStore;
+import dev.kdflow.trainer.data.BatchSource;
+import dev.kdflow.trainer.loss.KDOutput;
+import dev.kdflow.trainer.loss.LossParts;
+
+/**
+ * What the loop trains: the student, the frozen teacher (if any), how a batch runs, and its loss.
+ * {@link SupervisedTrainer} trains a network alone; {@code kd.KDTrainer} a student beside a
+ * teacher.
+ */
+public interface TrainingTask {
+  /** The trained network (optimised, averaged, saved as ckpt_best). */
+  Block student();
+
+  /** The frozen teacher, or null. */
+  default Block teacher() {
+    return null;
+  }
+
+  /** Runs one batch. */
+  KDOutput forward(ParameterStore ps, NDList inputs, boolean training);
+
+  /**
+   * Runs one batch of a loader; {@code validation} tells which loader. The default ignores the
+   * batch's indices; a task may use them (e.g. cached teacher outputs).
+   */
+  default KDOutput forward(
+      ParameterStore ps, BatchSource.Batch batch, boolean training, boolean validation) {
+    return forward(ps, new NDList(batch.images()), training);
+  }
+
+  /** Called once before the first epoch (after a resume restored the state). */
+  default void prepare(ParameterStore ps, BatchSource train, BatchSource valid) {}
+
+  /** The loss of one batch. */
+  LossParts loss(KDOutput output, NDArray labels);
+}
