@@ -3,6 +3,7 @@ package dev.kdflow.api;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Size;
 import java.util.List;
@@ -14,6 +15,21 @@ import lombok.Data;
 public class DatasetSpec {
   /** Debian's dataset-fashion-mnist installs the IDX files here. */
   public static final String DEFAULT_FASHION_MNIST_PATH = "/usr/share/datasets/fashion-mnist";
+
+  /** Default of {@code numWorkers}. */
+  public static final int DEFAULT_NUM_WORKERS = 2;
+
+  /** Default of {@code prefetch}. */
+  public static final int DEFAULT_PREFETCH = 2;
+
+  /** Default of {@code randomResizedCropMinScale} (torchvision's). */
+  public static final double DEFAULT_RANDOM_RESIZED_CROP_MIN_SCALE = 0.08;
+
+  /** Upper bound of {@code numWorkers}. */
+  public static final int MAX_NUM_WORKERS = 256;
+
+  /** Upper bound of {@code prefetch}. */
+  public static final int MAX_PREFETCH = 64;
 
   /** Dataset formats. */
   public enum Type {
@@ -58,7 +74,9 @@ public class DatasetSpec {
   private Integer validLimit;
 
   @Size(min = 1, max = 16)
-  @JsonPropertyDescription("Per-channel normalisation mean. Default: the dataset's own statistics.")
+  @JsonPropertyDescription(
+      "Per-channel normalisation mean. Default: the dataset's own statistics (imageFolder:"
+          + " estimated from its first 4096 training images).")
   private List<Double> mean;
 
   @Size(min = 1, max = 16)
@@ -77,4 +95,31 @@ public class DatasetSpec {
   @JsonPropertyDescription(
       "imageFolder: images are resized (shorter side) and centre-cropped to this size. Default 224.")
   private Integer imageSize = 224;
+
+  @JsonPropertyDescription(
+      "imageFolder: train on torchvision's RandomResizedCrop (a random region of"
+          + " randomResizedCropMinScale..100 % of the area, aspect ratio 3/4..4/3, resized to"
+          + " imageSize) instead of the resized centre crop. Validation always uses the centre"
+          + " crop. Default false.")
+  private Boolean randomResizedCrop = false;
+
+  @Min(value = 0, inclusive = false)
+  @Max(1)
+  @JsonPropertyDescription(
+      "imageFolder with randomResizedCrop: the smallest fraction of the image area a crop may"
+          + " cover, in (0, 1]. Default 0.08 (torchvision's).")
+  private Double randomResizedCropMinScale = DEFAULT_RANDOM_RESIZED_CROP_MIN_SCALE;
+
+  @Min(1)
+  @Max(MAX_NUM_WORKERS)
+  @JsonPropertyDescription(
+      "imageFolder: threads that decode and augment images while the model trains. Default 2.")
+  private Integer numWorkers = DEFAULT_NUM_WORKERS;
+
+  @Min(1)
+  @Max(MAX_PREFETCH)
+  @JsonPropertyDescription(
+      "imageFolder: batches decoded ahead of the training step (bounds the loader's memory to"
+          + " about (prefetch + 1) x batchSize x 3 x imageSize^2 x 4 bytes). Default 2.")
+  private Integer prefetch = DEFAULT_PREFETCH;
 }

@@ -40,10 +40,4 @@ public class ResourcesSpec {
   @Pattern(QUANTITY_PATTERN)
   @JsonPropertyDescription("Memory request and limit, e.g. 16Gi. Unset: no memory request.")
   private String memory;
-
-  @Pattern(QUANTITY_PATTERN)
-  @Default("1Gi")
-  @JsonPropertyDescription(
-      "Size of the in-memory /dev/shm volume (data loading workers need it). Default 1Gi.")
-  private String sharedMemorySize = "1Gi";
 }

@@ -23,10 +23,11 @@ import dev.kdflow.api.validation.KDExperimentValidator;
 import dev.kdflow.api.validation.ValidationProblem;
 import dev.kdflow.trainer.checkpoint.AtomicDirectory;
 import dev.kdflow.trainer.checkpoint.Weights;
+import dev.kdflow.trainer.data.BatchSource;
 import dev.kdflow.trainer.data.DatasetLoader;
-import dev.kdflow.trainer.data.ImageBatches;
-import dev.kdflow.trainer.data.ImageData;
+import dev.kdflow.trainer.data.ImageSplit;
 import dev.kdflow.trainer.data.Normalization;
+import dev.kdflow.trainer.data.SampleAugmentation;
 import dev.kdflow.trainer.kd.KDTrainer;
 import dev.kdflow.trainer.kd.NormalizationAdapter;
 import dev.kdflow.trainer.kd.TorchScriptTeacher;
@@ -153,8 +154,8 @@ public final class ExperimentRunner {
     TrainingSpec training = spec.getTraining();
     DatasetSpec d = spec.getDataset();
     long seed = training.getSeed();
-    ImageData trainData = load(d, true).limit(d.getTrainLimit());
-    ImageData validData = load(d, false).limit(d.getValidLimit());
+    ImageSplit trainData = load(d, true);
+    ImageSplit validData = load(d, false);
     if (trainData.size() == 0 || validData.size() == 0) {
       throw new InvalidExperimentException("spec.dataset", "the dataset split is empty");
     }
@@ -163,7 +164,7 @@ public final class ExperimentRunner {
       norm =
           d.getMean() != null && d.getStd() != null
               ? Normalization.of(d.getMean(), d.getStd())
-              : Normalization.statisticsOf(trainData);
+              : trainData.statistics();
       if (norm.mean().length != trainData.channels()) {
         throw new IllegalArgumentException(
             "mean/std have "
@@ -190,16 +191,10 @@ public final class ExperimentRunner {
         teacher = buildTeacher(spec.getTeacher(), manager, inputShape, teacherHolder, device);
         checkOutputs(student, teacher, kd, manager, inputShape, trainData.numClasses());
       }
-      ImageBatches trainLoader =
-          new ImageBatches(
-              trainData,
-              norm,
-              d.getBatchSize(),
-              true,
-              d.getRandomCropPadding(),
-              d.getHorizontalFlip(),
-              seed);
-      ImageBatches validLoader = ImageBatches.sequential(validData, norm, d.getValidBatchSize());
+      BatchSource trainLoader =
+          trainData.batches(norm, d.getBatchSize(), true, SampleAugmentation.training(d), seed);
+      BatchSource validLoader =
+          validData.batches(norm, d.getValidBatchSize(), false, SampleAugmentation.NONE, seed);
 
       Path root = experimentDir().getParent();
       SupervisedTrainer t;
@@ -290,14 +285,14 @@ public final class ExperimentRunner {
                     ? null
                     : JSON.convertValue(data.get("dataset"), DatasetSpec.class),
             DatasetSpec.class);
-    ImageData valid = load(d, false).limit(d.getValidLimit());
+    ImageSplit valid = load(d, false);
     Normalization norm;
     if (d.getMean() != null && d.getStd() != null) {
       norm = Normalization.of(d.getMean(), d.getStd());
     } else if (data.get("normalization") instanceof Map<?, ?> n && dataset == null) {
       norm = Normalization.of(doubles(n.get("mean")), doubles(n.get("std")));
     } else {
-      norm = Normalization.statisticsOf(load(d, true).limit(d.getTrainLimit()));
+      norm = load(d, true).statistics();
     }
     try (NDManager manager = NDManager.newBaseManager(device())) {
       Shape shape = new Shape(1, valid.channels(), valid.height(), valid.width());
@@ -309,7 +304,7 @@ public final class ExperimentRunner {
         throw new InvalidExperimentException("checkpoint", e.getMessage(), e);
       }
       return SupervisedTrainer.evaluate(
-          model, ImageBatches.sequential(valid, norm, d.getValidBatchSize()));
+          model, valid.batches(norm, d.getValidBatchSize(), false, SampleAugmentation.NONE, 0L));
     }
   }
 
@@ -334,9 +329,9 @@ public final class ExperimentRunner {
     return Engine.getEngine("PyTorch").defaultDevice();
   }
 
-  private static ImageData load(DatasetSpec d, boolean train) {
+  private static ImageSplit load(DatasetSpec d, boolean train) {
     try {
-      return DatasetLoader.of(d.getType()).load(DatasetLoader.directoryOf(d), train, d);
+      return DatasetLoader.split(d, train);
     } catch (UnsupportedOperationException e) {
       throw new InvalidExperimentException("spec.dataset.type", e.getMessage(), e);
     } catch (IOException | RuntimeException e) {

@@ -532,6 +532,24 @@ public final class KDExperimentValidator {
     positiveInt(p + ".trainLimit", d.getTrainLimit());
     positiveInt(p + ".validLimit", d.getValidLimit());
     positiveInt(p + ".imageSize", d.getImageSize());
+    atMost(p + ".numWorkers", d.getNumWorkers(), DatasetSpec.MAX_NUM_WORKERS);
+    atMost(p + ".prefetch", d.getPrefetch(), DatasetSpec.MAX_PREFETCH);
+    Double minScale = d.getRandomResizedCropMinScale();
+    if (minScale != null && !(minScale > 0 && minScale <= 1)) {
+      add(
+          p + ".randomResizedCropMinScale",
+          "must be in (0, 1] (a fraction of the image area; torchvision uses 0.08), got "
+              + minScale);
+    }
+    if (Boolean.TRUE.equals(d.getRandomResizedCrop())
+        && d.getType() != null
+        && d.getType() != DatasetSpec.Type.IMAGE_FOLDER) {
+      add(
+          p + ".randomResizedCrop",
+          "applies to imageFolder only; for "
+              + typeName(d.getType())
+              + " use randomCropPadding and horizontalFlip");
+    }
     if (d.getRandomCropPadding() != null && d.getRandomCropPadding() < 0) {
       add(p + ".randomCropPadding", "must be >= 0 (0 disables), got " + d.getRandomCropPadding());
     }
@@ -588,7 +606,6 @@ public final class KDExperimentValidator {
     }
     quantity(p + ".cpu", r.getCpu());
     quantity(p + ".memory", r.getMemory());
-    quantity(p + ".sharedMemorySize", r.getSharedMemorySize());
   }
 
   private void scheduling(SchedulingSpec s) {
@@ -760,6 +777,13 @@ public final class KDExperimentValidator {
   private void positive(String path, Double value) {
     if (value != null && !(value > 0 && Double.isFinite(value))) {
       add(path, "must be > 0, got " + value);
+    }
+  }
+
+  /** A count in [1, max]. */
+  private void atMost(String path, Integer value, int max) {
+    if (value != null && (value < 1 || value > max)) {
+      add(path, "must be between 1 and " + max + ", got " + value);
     }
   }
 

@@ -43,7 +43,7 @@ class KDExperimentValidatorTest {
           emaParams: {decay: 0.999}
           saveCkptEpochList: [5, 10]
         dataset: {type: fashionMnist, batchSize: 64}
-        resources: {gpus: 1, cpu: "4", memory: 16Gi, sharedMemorySize: 2Gi}
+        resources: {gpus: 1, cpu: "4", memory: 16Gi}
         scheduling:
           nodeSelector: {accelerator: nvidia-h100}
           tolerations: [{key: nvidia.com/gpu, operator: Exists, effect: NoSchedule}]
@@ -174,6 +174,26 @@ class KDExperimentValidatorTest {
             "spec.dataset.validBatchSize",
             "must be >= 1",
             k -> k.getSpec().getDataset().setValidBatchSize(-5)),
+        bad(
+            "spec.dataset.numWorkers",
+            "between 1 and 256, got 0",
+            k -> k.getSpec().getDataset().setNumWorkers(0)),
+        bad(
+            "spec.dataset.numWorkers",
+            "between 1 and 256, got 257",
+            k -> k.getSpec().getDataset().setNumWorkers(257)),
+        bad(
+            "spec.dataset.prefetch",
+            "between 1 and 64, got 0",
+            k -> k.getSpec().getDataset().setPrefetch(0)),
+        bad(
+            "spec.dataset.randomResizedCropMinScale",
+            "must be in (0, 1]",
+            k -> k.getSpec().getDataset().setRandomResizedCropMinScale(0.0)),
+        bad(
+            "spec.dataset.randomResizedCrop",
+            "imageFolder only",
+            k -> k.getSpec().getDataset().setRandomResizedCrop(true)),
         bad(
             "spec.dataset.path",
             "required for dataset type cifar10",

@@ -245,10 +245,6 @@ public final class ChildResources {
                 .withMountPath(mountPath)
                 .endVolumeMount()
                 .addNewVolumeMount()
-                .withName("dshm")
-                .withMountPath("/dev/shm")
-                .endVolumeMount()
-                .addNewVolumeMount()
                 .withName("tmp")
                 .withMountPath("/tmp")
                 .endVolumeMount()
@@ -277,10 +273,6 @@ public final class ChildResources {
     } else {
       checkpoints.withNewEmptyDir().endEmptyDir();
     }
-    String shm =
-        spec.getResources() == null || spec.getResources().getSharedMemorySize() == null
-            ? "1Gi"
-            : spec.getResources().getSharedMemorySize();
     return List.of(
         new VolumeBuilder()
             .withName("experiment")
@@ -293,13 +285,6 @@ public final class ChildResources {
             .endConfigMap()
             .build(),
         checkpoints.build(),
-        new VolumeBuilder()
-            .withName("dshm")
-            .withNewEmptyDir()
-            .withMedium("Memory")
-            .withSizeLimit(new Quantity(shm))
-            .endEmptyDir()
-            .build(),
         new VolumeBuilder().withName("tmp").withNewEmptyDir().endEmptyDir().build());
   }
 

@@ -116,8 +116,6 @@ class CrdTest {
   @Test
   void defaultsAndBounds() {
     assertThat(GeneratedCrd.at(crd, "spec.resources.gpus").getDefault().asInt()).isEqualTo(1);
-    assertThat(GeneratedCrd.at(crd, "spec.resources.sharedMemorySize").getDefault().asText())
-        .isEqualTo("1Gi");
     assertThat(GeneratedCrd.at(crd, "spec.storage.mountPath").getDefault().asText())
         .isEqualTo("/checkpoints");
     assertThat(GeneratedCrd.at(crd, "spec.runPolicy.backoffLimit").getDefault().asInt())

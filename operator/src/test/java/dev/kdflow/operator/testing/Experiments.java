@@ -26,7 +26,7 @@ public final class Experiments {
           loss: {distillationLossCoeff: 0.7, temperature: 4.0}
         training: {maxEpochs: 10, initialLr: 0.1}
         dataset: {trainLimit: 512}
-        resources: {gpus: 1, cpu: "2", memory: 8Gi, sharedMemorySize: 2Gi}
+        resources: {gpus: 1, cpu: "2", memory: 8Gi}
         scheduling:
           nodeSelector: {accelerator: nvidia-h100}
           tolerations: [{key: nvidia.com/gpu, operator: Exists, effect: NoSchedule}]

@@ -7,19 +7,18 @@ import java.nio.FloatBuffer;
 import java.util.SplittableRandom;
 
 /**
- * Turns an {@link ImageData} split into batches: normalisation, optional random crop with zero
- * padding and horizontal flip, optional shuffling. The order and augmentation of epoch {@code e}
- * depend only on {@code (seed, e)}, never on earlier epochs, so a resumed run sees exactly the
- * batches an uninterrupted run would. Every batch's arrays are created in (and owned by) the
- * manager passed to {@link Epoch#next}; the in-memory data is never handed to the engine.
+ * Serves an in-memory {@link ImageData} split as batches: normalisation, optional random crop with
+ * zero padding and horizontal flip (see {@link SampleAugmentation}), optional shuffling. The order
+ * of epoch {@code e} depends only on {@code (seed, e)} and each image's view only on {@code (seed,
+ * e, index)}, never on earlier epochs. Batches are assembled on the calling thread: copying from
+ * memory costs microseconds per image, so worker threads would not pay for themselves.
  */
-public final class ImageBatches {
+public final class ImageBatches implements BatchSource {
   private final ImageData data;
   private final Normalization normalization;
   private final int batchSize;
   private final boolean shuffle;
-  private final int cropPadding;
-  private final boolean horizontalFlip;
+  private final SampleAugmentation augmentation;
   private final long seed;
 
   /**
@@ -53,8 +52,9 @@ public final class ImageBatches {
     this.normalization = normalization;
     this.batchSize = batchSize;
     this.shuffle = shuffle;
-    this.cropPadding = Math.max(0, cropPadding);
-    this.horizontalFlip = horizontalFlip;
+    this.augmentation =
+        new SampleAugmentation(
+            Math.max(0, cropPadding), horizontalFlip, false, SampleAugmentation.NONE.minScale());
     this.seed = seed;
   }
 
@@ -67,127 +67,117 @@ public final class ImageBatches {
     return data;
   }
 
+  @Override
   public Normalization normalization() {
     return normalization;
   }
 
-  /** Whether batches are augmented (then the same image differs from epoch to epoch). */
+  @Override
   public boolean isAugmented() {
-    return cropPadding > 0 || horizontalFlip;
+    return augmentation.isRandom();
   }
 
+  @Override
   public int batchSize() {
     return batchSize;
   }
 
-  /** Number of images. */
+  @Override
   public int size() {
     return data.size();
   }
 
-  /** Batches per epoch. */
-  public int numBatches() {
-    return (data.size() + batchSize - 1) / batchSize;
-  }
-
-  /** Shape of one batch of {@code n} images. */
+  @Override
   public Shape batchShape(int n) {
     return new Shape(n, data.channels(), data.height(), data.width());
   }
 
-  /** The batches of one epoch (0-based epoch index). */
+  @Override
   public Epoch epoch(int epochIndex) {
-    return new Epoch(epochIndex);
+    return new InMemoryEpoch(epochIndex);
   }
 
-  /**
-   * A labelled batch.
-   *
-   * @param images NCHW, normalised (and augmented)
-   * @param labels int64 class indices
-   * @param size images in the batch
-   * @param indices each image's index in the dataset
-   */
-  public record Batch(NDArray images, NDArray labels, int size, int[] indices) {}
+  @Override
+  public BatchSource inOrder() {
+    return sequential(data, normalization, batchSize);
+  }
+
+  @Override
+  public float[] view(int epochIndex, int index) {
+    float[] out = new float[data.imageSize()];
+    copyImage(epochIndex, index, out, 0);
+    return out;
+  }
+
+  @Override
+  public int label(int index) {
+    return data.labels()[index];
+  }
+
+  private void copyImage(int epochIndex, int index, float[] out, int offset) {
+    augmentation.shiftFlipNormalize(
+        data.pixels(),
+        index * data.imageSize(),
+        data.channels(),
+        data.height(),
+        data.width(),
+        SampleAugmentation.random(seed, epochIndex, index),
+        normalization,
+        out,
+        offset);
+  }
+
+  /** The order of an epoch's images: a permutation drawn from {@code (seed, epoch)} alone. */
+  static int[] order(int size, boolean shuffle, long seed, int epochIndex) {
+    int[] order = new int[size];
+    for (int i = 0; i < order.length; i++) {
+      order[i] = i;
+    }
+    if (shuffle) {
+      SplittableRandom random = new SplittableRandom(mix(seed, epochIndex));
+      for (int i = order.length - 1; i > 0; i--) {
+        int j = random.nextInt(i + 1);
+        int t = order[i];
+        order[i] = order[j];
+        order[j] = t;
+      }
+    }
+    return order;
+  }
 
   /** Iterates the batches of one epoch. */
-  public final class Epoch {
+  private final class InMemoryEpoch implements Epoch {
+    private final int epochIndex;
     private final int[] order;
-    private final SplittableRandom augmentRandom;
     private final float[] buffer;
-    private final long[] labelBuffer;
     private int next;
 
-    private Epoch(int epochIndex) {
-      SplittableRandom random = new SplittableRandom(mix(seed, epochIndex));
-      order = new int[data.size()];
-      for (int i = 0; i < order.length; i++) {
-        order[i] = i;
-      }
-      if (shuffle) {
-        for (int i = order.length - 1; i > 0; i--) {
-          int j = random.nextInt(i + 1);
-          int t = order[i];
-          order[i] = order[j];
-          order[j] = t;
-        }
-      }
-      augmentRandom = random.split();
-      buffer = new float[batchSize * data.imageSize()];
-      labelBuffer = new long[batchSize];
+    private InMemoryEpoch(int epochIndex) {
+      this.epochIndex = epochIndex;
+      this.order = order(data.size(), shuffle, seed, epochIndex);
+      this.buffer = new float[batchSize * data.imageSize()];
     }
 
+    @Override
     public boolean hasNext() {
       return next < order.length;
     }
 
-    /** The next batch, created in {@code manager}. */
+    @Override
     public Batch next(NDManager manager) {
       int n = Math.min(batchSize, order.length - next);
       int size = data.imageSize();
       int[] indices = new int[n];
+      long[] labels = new long[n];
       for (int b = 0; b < n; b++) {
         int index = order[next + b];
         indices[b] = index;
-        copyImage(index, b * size);
-        labelBuffer[b] = data.labels()[index];
+        copyImage(epochIndex, index, buffer, b * size);
+        labels[b] = data.labels()[index];
       }
       next += n;
       NDArray x = manager.create(FloatBuffer.wrap(buffer, 0, n * size), batchShape(n));
-      long[] y = new long[n];
-      System.arraycopy(labelBuffer, 0, y, 0, n);
-      return new Batch(x, manager.create(y), n, indices);
-    }
-
-    private void copyImage(int index, int out) {
-      int c = data.channels();
-      int h = data.height();
-      int w = data.width();
-      float[] src = data.pixels();
-      int in = index * data.imageSize();
-      int dy = 0;
-      int dx = 0;
-      if (cropPadding > 0) {
-        dy = augmentRandom.nextInt(2 * cropPadding + 1) - cropPadding;
-        dx = augmentRandom.nextInt(2 * cropPadding + 1) - cropPadding;
-      }
-      boolean flip = horizontalFlip && augmentRandom.nextBoolean();
-      float[] mean = normalization.mean();
-      float[] std = normalization.std();
-      for (int ch = 0; ch < c; ch++) {
-        float m = mean[ch];
-        float inv = 1f / std[ch];
-        int plane = in + ch * h * w;
-        int outPlane = out + ch * h * w;
-        for (int y = 0; y < h; y++) {
-          int sy = y + dy;
-          for (int x = 0; x < w; x++) {
-            int sx = (flip ? w - 1 - x : x) + dx;
-            float v = sy >= 0 && sy < h && sx >= 0 && sx < w ? src[plane + sy * w + sx] : 0f;
-            buffer[outPlane + y * w + x] = (v - m) * inv;
-          }
-        }
-      }
+      return new Batch(x, manager.create(labels), n, indices);
     }
   }
 

@@ -15,7 +15,8 @@ import java.util.Objects;
  * @param classNames class names, index = label
  */
 public record ImageData(
-    float[] pixels, int[] labels, int channels, int height, int width, String[] classNames) {
+    float[] pixels, int[] labels, int channels, int height, int width, String[] classNames)
+    implements ImageSplit {
 
   /** Checks that the arrays agree with the declared shape. */
   public ImageData {
@@ -40,11 +41,13 @@ public record ImageData(
   }
 
   /** Number of images. */
+  @Override
   public int size() {
     return labels.length;
   }
 
   /** Number of classes. */
+  @Override
   public int numClasses() {
     return classNames.length;
   }
@@ -64,5 +67,32 @@ public record ImageData(
     int[] l = new int[n];
     System.arraycopy(labels, 0, l, 0, n);
     return new ImageData(p, l, channels, height, width, classNames);
+  }
+
+  @Override
+  public Normalization statistics() {
+    return Normalization.statisticsOf(this);
+  }
+
+  @Override
+  public BatchSource batches(
+      Normalization normalization,
+      int batchSize,
+      boolean shuffle,
+      SampleAugmentation augmentation,
+      long seed) {
+    if (augmentation.randomResizedCrop()) {
+      throw new IllegalArgumentException(
+          "dataset.randomResizedCrop applies to imageFolder only; use randomCropPadding and"
+              + " horizontalFlip");
+    }
+    return new ImageBatches(
+        this,
+        normalization,
+        batchSize,
+        shuffle,
+        augmentation.cropPadding(),
+        augmentation.horizontalFlip(),
+        seed);
   }
 }

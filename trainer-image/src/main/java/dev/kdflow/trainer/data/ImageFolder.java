@@ -23,9 +23,10 @@ import javax.imageio.ImageIO;
  * </pre>
  *
  * Classes are the sorted sub-folder names of {@code train/}; validation folders must use a subset
- * of them. Every image is decoded with ImageIO, converted to RGB, resized so its shorter side is
- * {@code dataset.imageSize} and centre-cropped to a square (see {@link ImageResizer}). Random
- * augmentation happens later, in the training pipeline.
+ * of them. {@link #index} lists a split; {@link #decodeRgb} decodes one image with ImageIO to RGB.
+ * Training streams the images ({@link ImageFolderSplit}); {@link #load} holds a small split in
+ * memory, each image resized so its shorter side is {@code dataset.imageSize} and centre-cropped to
+ * a square (see {@link ImageResizer}), the validation view.
  *
  * <p>Images are ordered round-robin over the classes (first image of every class, then the second,
  * ...; files sorted by name within a class), so {@code trainLimit}/{@code validLimit} - which keep
@@ -47,7 +48,7 @@ public final class ImageFolder {
   private ImageFolder() {}
 
   /**
-   * Loads one split.
+   * Loads one split into memory (validation views).
    *
    * @param dir {@code dataset.path}, the folder holding {@code train/} and {@code val/}
    * @param train {@code train/} when true, {@code val/} (or {@code test/}) when false
@@ -58,6 +59,55 @@ public final class ImageFolder {
    *     {@code train/}, or an image that cannot be decoded; the message names the path
    */
   public static ImageData load(Path dir, boolean train, DatasetSpec spec) {
+    Index index = index(dir, train, spec);
+    int size = imageSize(spec);
+    int count = index.size();
+    int perImage = 3 * size * size;
+    if ((long) count * perImage > Integer.MAX_VALUE - 8) {
+      throw new IllegalArgumentException(
+          "dataset.path: "
+              + index.splitDir()
+              + " holds "
+              + count
+              + " images, too many to hold in memory at imageSize "
+              + size
+              + "; set dataset."
+              + (train ? "trainLimit" : "validLimit")
+              + " or a smaller dataset.imageSize.");
+    }
+    float[] pixels = new float[count * perImage];
+    int[] labelArray = index.labels().clone();
+    // Decoding dominates; images are independent. A failure is rethrown as it was raised (a
+    // parallel stream would re-wrap an exception raised on another thread).
+    AtomicReference<RuntimeException> failure = new AtomicReference<>();
+    IntStream.range(0, count)
+        .parallel()
+        .forEach(
+            i -> {
+              if (failure.get() != null) {
+                return;
+              }
+              try {
+                float[] image = decode(index.file(i), size);
+                System.arraycopy(image, 0, pixels, i * perImage, perImage);
+              } catch (RuntimeException e) {
+                failure.compareAndSet(null, e);
+              }
+            });
+    if (failure.get() != null) {
+      throw failure.get();
+    }
+    return new ImageData(pixels, labelArray, 3, size, size, index.classNames());
+  }
+
+  /**
+   * The images of one split, listed but not decoded: what a streaming source needs. Validates the
+   * layout as {@link #load} does.
+   *
+   * @throws IllegalArgumentException for a missing or empty folder or a validation class unknown to
+   *     {@code train/}; the message names the path
+   */
+  public static Index index(Path dir, boolean train, DatasetSpec spec) {
     if (dir == null) {
       throw new IllegalArgumentException(
           "dataset.path is required for imageFolder: set it to a folder holding"
@@ -73,7 +123,6 @@ public final class ImageFolder {
               + dir.resolve("val/<class>/*.jpg")
               + ".");
     }
-    int size = imageSize(spec);
     Path trainDir = dir.resolve(TRAIN_FOLDER);
     if (!Files.isDirectory(trainDir)) {
       throw new IllegalArgumentException(
@@ -127,65 +176,74 @@ public final class ImageFolder {
       filesPerClass.set(label, files);
     }
 
-    List<Path> files = new ArrayList<>();
-    List<Integer> labels = new ArrayList<>();
-    int longest = filesPerClass.stream().mapToInt(List::size).max().orElse(0);
-    for (int i = 0; i < longest; i++) {
-      for (int label = 0; label < classes.size(); label++) {
-        List<Path> classFiles = filesPerClass.get(label);
-        if (i < classFiles.size()) {
-          files.add(classFiles.get(i));
-          labels.add(label);
-        }
-      }
-    }
+    int total = filesPerClass.stream().mapToInt(List::size).sum();
     Integer limit = spec == null ? null : (train ? spec.getTrainLimit() : spec.getValidLimit());
     if (limit != null && limit < 0) {
       throw new IllegalArgumentException(
           "dataset." + (train ? "trainLimit" : "validLimit") + " must be >= 0, got " + limit);
     }
-    int count = limit == null ? files.size() : Math.min(limit, files.size());
-    int perImage = 3 * size * size;
-    if ((long) count * perImage > Integer.MAX_VALUE - 8) {
-      throw new IllegalArgumentException(
-          "dataset.path: "
-              + splitDir
-              + " holds "
-              + count
-              + " images, too many to hold in memory at imageSize "
-              + size
-              + "; set dataset."
-              + (train ? "trainLimit" : "validLimit")
-              + " or a smaller dataset.imageSize.");
+    int count = limit == null ? total : Math.min(limit, total);
+    String[] names = new String[count];
+    int[] labels = new int[count];
+    int n = 0;
+    int longest = filesPerClass.stream().mapToInt(List::size).max().orElse(0);
+    for (int i = 0; i < longest && n < count; i++) {
+      for (int label = 0; label < classes.size() && n < count; label++) {
+        List<Path> classFiles = filesPerClass.get(label);
+        if (i < classFiles.size()) {
+          names[n] = classFiles.get(i).getFileName().toString();
+          labels[n] = label;
+          n++;
+        }
+      }
     }
-    float[] pixels = new float[count * perImage];
-    int[] labelArray = new int[count];
-    // Decoding dominates; images are independent. A failure is rethrown as it was raised (a
-    // parallel stream would re-wrap an exception raised on another thread).
-    AtomicReference<RuntimeException> failure = new AtomicReference<>();
-    IntStream.range(0, count)
-        .parallel()
-        .forEach(
-            i -> {
-              if (failure.get() != null) {
-                return;
-              }
-              try {
-                float[] image = decode(files.get(i), size);
-                System.arraycopy(image, 0, pixels, i * perImage, perImage);
-                labelArray[i] = labels.get(i);
-              } catch (RuntimeException e) {
-                failure.compareAndSet(null, e);
-              }
-            });
-    if (failure.get() != null) {
-      throw failure.get();
-    }
-    return new ImageData(pixels, labelArray, 3, size, size, classes.toArray(String[]::new));
+    return new Index(splitDir, classes.toArray(String[]::new), labels, names);
   }
+
+  /**
+   * The files of one split in dataset order: round-robin over the classes, files sorted by name
+   * within a class. Held as names, not paths, to keep large splits small in memory.
+   *
+   * @param splitDir the split's folder ({@code train/}, {@code val/} or {@code test/})
+   * @param classNames the classes of {@code train/}, index = label
+   * @param labels one label per image
+   * @param fileNames one file name per image, inside {@code splitDir/<class>/}
+   */
+  public record Index(Path splitDir, String[] classNames, int[] labels, String[] fileNames) {
+
+    /** Number of images. */
+    public int size() {
+      return labels.length;
+    }
+
+    /** Image {@code i}'s file. */
+    public Path file(int i) {
+      return splitDir.resolve(classNames[labels[i]]).resolve(fileNames[i]);
+    }
+  }
+
+  /**
+   * An image decoded to RGB planes at its own size.
+   *
+   * @param planes {@code 3 * height * width} values in [0, 1], CHW
+   * @param height rows
+   * @param width columns
+   */
+  public record Decoded(float[] planes, int height, int width) {}
 
   /** Decodes one file into {@code 3 x size x size} planes. */
   static float[] decode(Path file, int size) {
+    Decoded image = decodeRgb(file);
+    return ImageResizer.resizeShorterSideAndCenterCrop(
+        image.planes(), 3, image.height(), image.width(), size);
+  }
+
+  /**
+   * Decodes one file to RGB planes at its own size.
+   *
+   * @throws IllegalArgumentException naming the file when it cannot be decoded
+   */
+  public static Decoded decodeRgb(Path file) {
     BufferedImage image;
     try {
       image = ImageIO.read(file.toFile());
@@ -204,12 +262,11 @@ public final class ImageFolder {
               + file
               + " (not a JPEG or PNG ImageIO can read); re-encode it or remove it.");
     }
-    float[] rgb = ImageResizer.toRgbPlanes(image);
-    return ImageResizer.resizeShorterSideAndCenterCrop(
-        rgb, 3, image.getHeight(), image.getWidth(), size);
+    return new Decoded(ImageResizer.toRgbPlanes(image), image.getHeight(), image.getWidth());
   }
 
-  private static int imageSize(DatasetSpec spec) {
+  /** {@code dataset.imageSize}, default 224. */
+  static int imageSize(DatasetSpec spec) {
     Integer size = spec == null ? null : spec.getImageSize();
     if (size == null) {
       return DEFAULT_IMAGE_SIZE;

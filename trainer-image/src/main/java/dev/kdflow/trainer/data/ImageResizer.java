@@ -4,6 +4,8 @@ import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
 import java.awt.image.ColorModel;
 import java.awt.image.ComponentColorModel;
+import java.awt.image.ComponentSampleModel;
+import java.awt.image.DataBufferByte;
 import java.awt.image.Raster;
 
 /**
@@ -48,6 +50,26 @@ public final class ImageResizer {
       }
       return out;
     }
+    if (interleavedRgbBytes(image)) {
+      // Decoded JPEGs and most PNGs: read the bytes; getRGB's per-pixel colour-model calls cost
+      // as much as the decoding. Same values (sRGB, alpha dropped).
+      ComponentSampleModel model = (ComponentSampleModel) image.getSampleModel();
+      byte[] bytes = ((DataBufferByte) image.getRaster().getDataBuffer()).getData();
+      int[] bands = model.getBandOffsets();
+      int stride = model.getPixelStride();
+      int scanline = model.getScanlineStride();
+      for (int y = 0; y < h; y++) {
+        int rowStart = y * scanline;
+        for (int x = 0; x < w; x++) {
+          int p = rowStart + x * stride;
+          int i = y * w + x;
+          out[i] = (bytes[p + bands[0]] & 0xFF) / 255f;
+          out[plane + i] = (bytes[p + bands[1]] & 0xFF) / 255f;
+          out[2 * plane + i] = (bytes[p + bands[2]] & 0xFF) / 255f;
+        }
+      }
+      return out;
+    }
     int[] row = new int[w];
     for (int y = 0; y < h; y++) {
       image.getRGB(0, y, w, 1, row, 0, w);
@@ -60,6 +82,60 @@ public final class ImageResizer {
       }
     }
     return out;
+  }
+
+  /** An unshared 8-bit sRGB(A) raster of interleaved bytes, readable directly. */
+  private static boolean interleavedRgbBytes(BufferedImage image) {
+    ColorModel cm = image.getColorModel();
+    Raster raster = image.getRaster();
+    return cm instanceof ComponentColorModel
+        && cm.getColorSpace().isCS_sRGB()
+        && cm.getNumComponents() >= 3
+        && cm.getComponentSize(0) == 8
+        && cm.getComponentSize(1) == 8
+        && cm.getComponentSize(2) == 8
+        && !cm.isAlphaPremultiplied()
+        && raster.getDataBuffer() instanceof DataBufferByte buffer
+        && buffer.getNumBanks() == 1
+        && buffer.getOffset() == 0
+        && raster.getParent() == null
+        && raster.getSampleModelTranslateX() == 0
+        && raster.getSampleModelTranslateY() == 0
+        && image.getSampleModel() instanceof ComponentSampleModel;
+  }
+
+  /**
+   * Crops a region of CHW planes and resizes it to {@code outSize x outSize}: PIL's {@code
+   * crop(box).resize((outSize, outSize), BILINEAR)}, which is what torchvision's {@code
+   * resized_crop} (and so {@code RandomResizedCrop}) runs on a PIL image.
+   *
+   * @param box {@code {top, left, height, width}} inside the image
+   * @return {@code channels * outSize * outSize} values, CHW
+   */
+  public static float[] resizedCrop(
+      float[] planes, int channels, int height, int width, int[] box, int outSize) {
+    int top = box[0];
+    int left = box[1];
+    int regionHeight = box[2];
+    int regionWidth = box[3];
+    if (top < 0
+        || left < 0
+        || regionHeight <= 0
+        || regionWidth <= 0
+        || top + regionHeight > height
+        || left + regionWidth > width) {
+      throw new IllegalArgumentException(
+          "crop box "
+              + java.util.Arrays.toString(box)
+              + " outside a "
+              + width
+              + "x"
+              + height
+              + " image");
+    }
+    Filter cols = Filter.of(regionWidth, outSize, 0, outSize);
+    Filter rows = Filter.of(regionHeight, outSize, 0, outSize);
+    return resample(planes, channels, height, width, top, regionHeight, left, rows, cols, outSize);
   }
 
   /**
@@ -91,25 +167,53 @@ public final class ImageResizer {
     int left = (int) Math.rint((newWidth - size) / 2.0);
     Filter cols = Filter.of(width, newWidth, left, size);
     Filter rows = Filter.of(height, newHeight, top, size);
+    return resample(planes, channels, height, width, 0, height, 0, rows, cols, size);
+  }
 
-    // Horizontal pass over every source row, then vertical pass over the kept rows.
-    float[] horizontal = new float[channels * height * size];
+  /**
+   * Separable resampling of the source rows {@code [top, top + rowCount)} and columns from {@code
+   * left}: a horizontal pass over those rows, then a vertical pass. Filter indices are relative to
+   * {@code top} and {@code left}.
+   */
+  private static float[] resample(
+      float[] planes,
+      int channels,
+      int height,
+      int width,
+      int top,
+      int rowCount,
+      int left,
+      Filter rows,
+      Filter cols,
+      int size) {
+    float[] horizontal = new float[channels * rowCount * size];
     for (int c = 0; c < channels; c++) {
-      for (int y = 0; y < height; y++) {
-        int src = (c * height + y) * width;
-        int dst = (c * height + y) * size;
+      for (int y = 0; y < rowCount; y++) {
+        int src = (c * height + top + y) * width + left;
+        int dst = (c * rowCount + y) * size;
         for (int x = 0; x < size; x++) {
-          horizontal[dst + x] = cols.apply(planes, src, 1, x);
+          float[] k = cols.weights[x];
+          int from = src + cols.first[x];
+          float sum = 0;
+          for (int j = 0; j < k.length; j++) {
+            sum += k[j] * planes[from + j];
+          }
+          horizontal[dst + x] = sum;
         }
       }
     }
+    // Vertical pass row by row: the inner loop runs along a row, which the JIT vectorises.
     float[] out = new float[channels * size * size];
     for (int c = 0; c < channels; c++) {
-      int src = c * height * size;
       for (int y = 0; y < size; y++) {
         int dst = (c * size + y) * size;
-        for (int x = 0; x < size; x++) {
-          out[dst + x] = rows.apply(horizontal, src + x, size, y);
+        float[] k = rows.weights[y];
+        for (int j = 0; j < k.length; j++) {
+          float weight = k[j];
+          int src = (c * rowCount + rows.first[y] + j) * size;
+          for (int x = 0; x < size; x++) {
+            out[dst + x] += weight * horizontal[src + x];
+          }
         }
       }
     }
@@ -118,16 +222,16 @@ public final class ImageResizer {
 
   /**
    * Per output position: the first source index and normalised weights of the triangle filter
-   * (PIL's {@code precompute_coeffs} for the bilinear filter).
+   * (PIL's {@code precompute_coeffs} for the bilinear filter), zero weights at either end dropped.
    */
-  private record Filter(int[] first, double[][] weights) {
+  private record Filter(int[] first, float[][] weights) {
 
     static Filter of(int inSize, int outSize, int offset, int count) {
       double scale = (double) inSize / outSize;
       double filterScale = Math.max(scale, 1.0);
       double support = filterScale; // the bilinear filter's support is 1
       int[] first = new int[count];
-      double[][] weights = new double[count][];
+      float[][] weights = new float[count][];
       for (int i = 0; i < count; i++) {
         double center = (offset + i + 0.5) * scale;
         int min = Math.max((int) (center - support + 0.5), 0);
@@ -140,27 +244,22 @@ public final class ImageResizer {
           k[x - min] = weight;
           sum += weight;
         }
-        for (int j = 0; j < k.length; j++) {
-          k[j] /= sum;
+        int lo = 0;
+        int hi = k.length;
+        while (lo < hi - 1 && k[lo] == 0) {
+          lo++;
         }
-        first[i] = min;
-        weights[i] = k;
+        while (hi > lo + 1 && k[hi - 1] == 0) {
+          hi--;
+        }
+        float[] kept = new float[hi - lo];
+        for (int j = lo; j < hi; j++) {
+          kept[j - lo] = (float) (k[j] / sum);
+        }
+        first[i] = min + lo;
+        weights[i] = kept;
       }
       return new Filter(first, weights);
-    }
-
-    /** Weighted sum for output position {@code i} over {@code data[base + (first+j)*stride]}. */
-    float apply(float[] data, int base, int stride, int i) {
-      double[] k = weights[i];
-      int index = base + first[i] * stride;
-      double sum = 0;
-      for (double weight : k) {
-        if (weight != 0) {
-          sum += weight * data[index];
-        }
-        index += stride;
-      }
-      return (float) sum;
     }
   }
 }

@@ -39,30 +39,40 @@ public record Normalization(float[] mean, float[] std) {
   public static Normalization statisticsOf(ImageData data) {
     int c = data.channels();
     int hw = data.height() * data.width();
-    double[] sum = new double[c];
-    double[] sq = new double[c];
-    float[] p = data.pixels();
+    double[] totals = new double[2 * c];
     for (int i = 0; i < data.size(); i++) {
-      for (int ch = 0; ch < c; ch++) {
-        int base = (i * c + ch) * hw;
-        double s = 0;
-        double q = 0;
-        for (int k = 0; k < hw; k++) {
-          double v = p[base + k];
-          s += v;
-          q += v * v;
-        }
-        sum[ch] += s;
-        sq[ch] += q;
-      }
+      addSums(data.pixels(), i * data.imageSize(), c, hw, totals);
     }
-    float[] mean = new float[c];
-    float[] std = new float[c];
-    double n = (double) data.size() * hw;
-    for (int ch = 0; ch < c; ch++) {
-      double m = sum[ch] / n;
+    return fromSums(totals, c, (double) data.size() * hw);
+  }
+
+  /**
+   * Adds one CHW image's per-channel sums of values (first {@code channels} entries) and of squares
+   * (next {@code channels}) to {@code totals}.
+   */
+  static void addSums(float[] pixels, int offset, int channels, int hw, double[] totals) {
+    for (int ch = 0; ch < channels; ch++) {
+      int base = offset + ch * hw;
+      double s = 0;
+      double q = 0;
+      for (int k = 0; k < hw; k++) {
+        double v = pixels[base + k];
+        s += v;
+        q += v * v;
+      }
+      totals[ch] += s;
+      totals[channels + ch] += q;
+    }
+  }
+
+  /** Mean and population std from {@link #addSums} totals over {@code values} per channel. */
+  static Normalization fromSums(double[] totals, int channels, double values) {
+    float[] mean = new float[channels];
+    float[] std = new float[channels];
+    for (int ch = 0; ch < channels; ch++) {
+      double m = totals[ch] / values;
       mean[ch] = (float) m;
-      std[ch] = (float) Math.sqrt(Math.max(sq[ch] / n - m * m, 1e-12));
+      std[ch] = (float) Math.sqrt(Math.max(totals[channels + ch] / values - m * m, 1e-12));
     }
     return new Normalization(mean, std);
   }

@@ -9,7 +9,7 @@ import dev.kdflow.api.LossSpec;
 import dev.kdflow.api.SpecDefaults;
 import dev.kdflow.api.validation.InvalidExperimentException;
 import dev.kdflow.api.validation.KDExperimentValidator;
-import dev.kdflow.trainer.data.ImageBatches;
+import dev.kdflow.trainer.data.BatchSource;
 import dev.kdflow.trainer.loss.EpochAwareLoss;
 import dev.kdflow.trainer.loss.KDLogitsLoss;
 import dev.kdflow.trainer.loss.KDLoss;
@@ -86,8 +86,8 @@ public class KDTrainer extends SupervisedTrainer {
   }
 
   /**
-   * Whether the KD module built by {@link #train(Block, Block, TrainingParams, ImageBatches,
-   * ImageBatches)} folds the teacher's BatchNorms into its convolutions (see {@link
+   * Whether the KD module built by {@link #train(Block, Block, TrainingParams, BatchSource,
+   * BatchSource)} folds the teacher's BatchNorms into its convolutions (see {@link
    * KDModule#setFoldTeacherBatchNorm}); null keeps the module's default.
    */
   public KDTrainer setFoldTeacherBatchNorm(Boolean fold) {
@@ -96,8 +96,8 @@ public class KDTrainer extends SupervisedTrainer {
   }
 
   /**
-   * KD module settings used by {@link #train(Block, Block, TrainingParams, ImageBatches,
-   * ImageBatches)}.
+   * KD module settings used by {@link #train(Block, Block, TrainingParams, BatchSource,
+   * BatchSource)}.
    */
   public KDTrainer setKDSpec(KDSpec spec) {
     // The rules and defaults a manifest's spec.kd gets.
@@ -117,8 +117,8 @@ public class KDTrainer extends SupervisedTrainer {
       Block student,
       Block teacher,
       TrainingParams trainingParams,
-      ImageBatches trainLoader,
-      ImageBatches validLoader) {
+      BatchSource trainLoader,
+      BatchSource validLoader) {
     Block adapter =
         kdSpec.getTeacherInputAdapter() == null
             ? null
@@ -137,8 +137,8 @@ public class KDTrainer extends SupervisedTrainer {
   public TrainingOutcome train(
       KDModule kdModule,
       TrainingParams trainingParams,
-      ImageBatches trainLoader,
-      ImageBatches validLoader) {
+      BatchSource trainLoader,
+      BatchSource validLoader) {
     KDLoss loss = kdLoss;
     // only the plain module: a subclass may use more of the teacher than its logits
     boolean cacheable = cacheTeacherOutputs && kdModule.getClass() == KDModule.class;
@@ -159,7 +159,7 @@ public class KDTrainer extends SupervisedTrainer {
           }
 
           @Override
-          public void prepare(ParameterStore ps, ImageBatches train, ImageBatches valid) {
+          public void prepare(ParameterStore ps, BatchSource train, BatchSource valid) {
             // a resume may have loaded the teacher's weights after an earlier run folded them
             kdModule.releaseFolded();
             if (!cacheable) {
@@ -180,7 +180,7 @@ public class KDTrainer extends SupervisedTrainer {
 
           @Override
           public KDOutput forward(
-              ParameterStore ps, ImageBatches.Batch batch, boolean training, boolean validation) {
+              ParameterStore ps, BatchSource.Batch batch, boolean training, boolean validation) {
             TeacherOutputCache cache = validation ? validCache : trainCache;
             if (cache == null) {
               return kdModule.forwardKD(ps, new NDList(batch.images()), training);

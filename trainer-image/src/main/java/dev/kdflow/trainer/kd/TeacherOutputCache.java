@@ -6,7 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
-import dev.kdflow.trainer.data.ImageBatches;
+import dev.kdflow.trainer.data.BatchSource;
 
 /**
  * The frozen teacher's logits for every image of an unaugmented split, computed once in a fixed
@@ -30,10 +30,9 @@ public final class TeacherOutputCache {
    *     more than {@code maxBytes}
    */
   public static TeacherOutputCache compute(
-      KDModule module, ParameterStore ps, ImageBatches batches, long maxBytes) {
-    ImageBatches ordered =
-        ImageBatches.sequential(batches.data(), batches.normalization(), batches.batchSize());
-    ImageBatches.Epoch epoch = ordered.epoch(0);
+      KDModule module, ParameterStore ps, BatchSource batches, long maxBytes) {
+    BatchSource ordered = batches.inOrder();
+    BatchSource.Epoch epoch = ordered.epoch(0);
     float[] all = null;
     int classes = -1;
     int done = 0;
@@ -42,7 +41,7 @@ public final class TeacherOutputCache {
         try (NDScope scope = new NDScope();
             NDManager m = manager.newSubManager()) {
           scope.suppressNotUsedWarning();
-          ImageBatches.Batch b = epoch.next(m);
+          BatchSource.Batch b = epoch.next(m);
           NDList out = module.forwardTeacher(ps, new NDList(b.images()));
           if (out.size() != 1 || out.head().getShape().dimension() != 2) {
             return null;

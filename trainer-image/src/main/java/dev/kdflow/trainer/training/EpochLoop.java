@@ -8,6 +8,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
 import dev.kdflow.api.TrainingSpec;
+import dev.kdflow.trainer.data.BatchSource;
 import dev.kdflow.trainer.data.ImageBatches;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -65,8 +66,8 @@ final class EpochLoop {
   TrainingOutcome run(
       TrainingTask task,
       TrainingParams trainingParams,
-      ImageBatches trainLoader,
-      ImageBatches validLoader) {
+      BatchSource trainLoader,
+      BatchSource validLoader) {
     TrainingSpec params = trainingParams.spec();
     Block student = task.student();
     Map<String, Parameter> all = dev.kdflow.trainer.checkpoint.Weights.parameters(student);
@@ -138,7 +139,7 @@ final class EpochLoop {
           }
           long epochStart = System.nanoTime();
           engine.setRandomSeed((int) (mixSeed(seed, epoch) & 0x7fffffff));
-          ImageBatches.Epoch batches = trainLoader.epoch(epoch);
+          BatchSource.Epoch batches = trainLoader.epoch(epoch);
           double lossSum = 0;
           double taskSum = 0;
           double distillSum = 0;
@@ -156,7 +157,7 @@ final class EpochLoop {
             try (NDScope scope = new NDScope();
                 NDManager sm = root.newSubManager()) {
               scope.suppressNotUsedWarning();
-              ImageBatches.Batch batch = batches.next(sm);
+              BatchSource.Batch batch = batches.next(sm);
               TrainingStep.Result r =
                   trainingStep.run(
                       ps, batch, lr, sm, "epoch " + (epoch + 1) + ", step " + (step + 1));

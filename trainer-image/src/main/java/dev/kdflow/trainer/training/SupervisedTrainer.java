@@ -6,7 +6,7 @@ import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import dev.kdflow.api.validation.InvalidExperimentException;
 import dev.kdflow.api.validation.KDExperimentValidator;
-import dev.kdflow.trainer.data.ImageBatches;
+import dev.kdflow.trainer.data.BatchSource;
 import dev.kdflow.trainer.loss.CrossEntropyLoss;
 import dev.kdflow.trainer.loss.KDOutput;
 import dev.kdflow.trainer.loss.LossParts;
@@ -105,8 +105,8 @@ public class SupervisedTrainer {
   public TrainingOutcome train(
       Block model,
       TrainingParams trainingParams,
-      ImageBatches trainLoader,
-      ImageBatches validLoader) {
+      BatchSource trainLoader,
+      BatchSource validLoader) {
     SupervisedLoss supervised = loss;
     return run(
         new TrainingTask() {
@@ -132,10 +132,7 @@ public class SupervisedTrainer {
 
   /** Runs the training loop for a task. */
   protected TrainingOutcome run(
-      TrainingTask task,
-      TrainingParams params,
-      ImageBatches trainLoader,
-      ImageBatches validLoader) {
+      TrainingTask task, TrainingParams params, BatchSource trainLoader, BatchSource validLoader) {
     // The same rules as a manifest's, for callers that build the params in Java.
     InvalidExperimentException.throwIfErrors(KDExperimentValidator.validateTraining(params.spec()));
     ExperimentDirectory dir =
@@ -158,7 +155,7 @@ public class SupervisedTrainer {
    *
    * @return the student's validation metrics (teacher fields null)
    */
-  public static EpochRecord.ValidMetrics evaluate(Block model, ImageBatches valid) {
+  public static EpochRecord.ValidMetrics evaluate(Block model, BatchSource valid) {
     return ValidationPass.run(model, valid);
   }
 

@@ -8,7 +8,7 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
-import dev.kdflow.trainer.data.ImageBatches;
+import dev.kdflow.trainer.data.BatchSource;
 import dev.kdflow.trainer.loss.KDOutput;
 import dev.kdflow.trainer.loss.LossParts;
 import java.util.LinkedHashMap;
@@ -64,7 +64,7 @@ final class TrainingStep {
    * @throws TrainingFailedException when the loss is not finite; the weights are left unchanged
    */
   Result run(
-      ParameterStore ps, ImageBatches.Batch batch, double lr, NDManager manager, String where) {
+      ParameterStore ps, BatchSource.Batch batch, double lr, NDManager manager, String where) {
     LossParts parts;
     KDOutput out;
     try (GradientCollector gc = engine.newGradientCollector()) {

@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
-import dev.kdflow.trainer.data.ImageBatches;
+import dev.kdflow.trainer.data.BatchSource;
 import dev.kdflow.trainer.loss.KDOutput;
 import dev.kdflow.trainer.loss.LossParts;
 
@@ -30,12 +30,12 @@ public interface TrainingTask {
    * batch's indices; a task may use them (e.g. cached teacher outputs).
    */
   default KDOutput forward(
-      ParameterStore ps, ImageBatches.Batch batch, boolean training, boolean validation) {
+      ParameterStore ps, BatchSource.Batch batch, boolean training, boolean validation) {
     return forward(ps, new NDList(batch.images()), training);
   }
 
   /** Called once before the first epoch (after a resume restored the state). */
-  default void prepare(ParameterStore ps, ImageBatches train, ImageBatches valid) {}
+  default void prepare(ParameterStore ps, BatchSource train, BatchSource valid) {}
 
   /** The loss of one batch. */
   LossParts loss(KDOutput output, NDArray labels);

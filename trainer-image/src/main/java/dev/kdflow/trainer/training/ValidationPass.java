@@ -10,7 +10,7 @@ import ai.djl.nn.Block;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
 import dev.kdflow.trainer.checkpoint.Weights;
-import dev.kdflow.trainer.data.ImageBatches;
+import dev.kdflow.trainer.data.BatchSource;
 import dev.kdflow.trainer.loss.CrossEntropyLoss;
 import dev.kdflow.trainer.loss.KDOutput;
 import dev.kdflow.trainer.loss.LossParts;
@@ -23,9 +23,9 @@ final class ValidationPass {
   private ValidationPass() {}
 
   /** Validates a task's networks. */
-  static EpochRecord.ValidMetrics run(TrainingTask task, ParameterStore ps, ImageBatches valid) {
+  static EpochRecord.ValidMetrics run(TrainingTask task, ParameterStore ps, BatchSource valid) {
     CrossEntropyLoss ce = new CrossEntropyLoss();
-    ImageBatches.Epoch batches = valid.epoch(0);
+    BatchSource.Epoch batches = valid.epoch(0);
     double lossSum = 0;
     long top1 = 0;
     long top5 = 0;
@@ -40,7 +40,7 @@ final class ValidationPass {
         try (NDScope scope = new NDScope();
             NDManager sm = manager.newSubManager()) {
           scope.suppressNotUsedWarning();
-          ImageBatches.Batch b = batches.next(sm);
+          BatchSource.Batch b = batches.next(sm);
           KDOutput out = task.forward(ps, b, false, true);
           NDArray s = out.studentOutput().head();
           lossSum += ce.of(s, b.labels()).getFloat() * b.size();
@@ -66,7 +66,7 @@ final class ValidationPass {
   }
 
   /** Validates a network alone (teacher fields null). */
-  static EpochRecord.ValidMetrics run(Block model, ImageBatches valid) {
+  static EpochRecord.ValidMetrics run(Block model, BatchSource valid) {
     try (NDManager m = NDManager.newBaseManager(deviceOf(model))) {
       ParameterStore ps = new ParameterStore(m, false);
       return run(

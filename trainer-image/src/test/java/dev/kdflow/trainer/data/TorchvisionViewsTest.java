@@ -1,0 +1,72 @@
+package dev.kdflow.trainer.data;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Views against torchvision 0.22.1 on a PIL image: {@code resized_crop} (what {@code
+ * RandomResizedCrop} runs once it has picked a box) and {@code Resize} + {@code CenterCrop}.
+ * Fixture: {@code src/test/resources/torchvision/} ({@code make_views.py} regenerates it). PIL
+ * rounds to 8 bits after each of its two passes, kdflow keeps floats, so values may differ by a
+ * rounding step or two; a wrong box, filter or offset differs by far more.
+ */
+class TorchvisionViewsTest {
+  private static final float TOLERANCE = 2.5f / 255;
+
+  private static JsonNode fixture() throws IOException {
+    try (InputStream in =
+        TorchvisionViewsTest.class.getResourceAsStream("/torchvision/views.json")) {
+      return new ObjectMapper().readTree(in);
+    }
+  }
+
+  private static ImageFolder.Decoded image() throws URISyntaxException {
+    Path png = Path.of(TorchvisionViewsTest.class.getResource("/torchvision/image.png").toURI());
+    return ImageFolder.decodeRgb(png);
+  }
+
+  private static void assertMatches(float[] got, JsonNode want8, String what) {
+    assertThat(got).as(what).hasSize(want8.size());
+    float worst = 0;
+    for (int i = 0; i < got.length; i++) {
+      worst = Math.max(worst, Math.abs(got[i] - want8.get(i).asInt() / 255f));
+    }
+    assertThat(worst).as("largest difference of %s", what).isLessThanOrEqualTo(TOLERANCE);
+  }
+
+  @Test
+  void resizedCropsMatchTorchvision() throws Exception {
+    ImageFolder.Decoded image = image();
+    assertThat(image.width()).isEqualTo(37);
+    assertThat(image.height()).isEqualTo(29);
+    for (JsonNode view : fixture().get("resized_crop")) {
+      int[] box = new int[4];
+      for (int i = 0; i < 4; i++) {
+        box[i] = view.get("box").get(i).asInt();
+      }
+      int size = view.get("size").asInt();
+      float[] got =
+          ImageResizer.resizedCrop(image.planes(), 3, image.height(), image.width(), box, size);
+      assertMatches(got, view.get("chw8"), "resized_crop " + view.get("box"));
+    }
+  }
+
+  @Test
+  void resizeAndCentreCropMatchTorchvision() throws Exception {
+    ImageFolder.Decoded image = image();
+    for (JsonNode view : fixture().get("resize_center_crop")) {
+      int size = view.get("size").asInt();
+      float[] got =
+          ImageResizer.resizeShorterSideAndCenterCrop(
+              image.planes(), 3, image.height(), image.width(), size);
+      assertMatches(got, view.get("chw8"), "resize + centre crop to " + size);
+    }
+  }
+}
