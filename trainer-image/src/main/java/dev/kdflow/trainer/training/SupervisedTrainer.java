@@ -1,15 +1,10 @@
 package dev.kdflow.trainer.training;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.nn.Block;
-import ai.djl.training.ParameterStore;
 import dev.kdflow.api.validation.InvalidExperimentException;
 import dev.kdflow.api.validation.KDExperimentValidator;
 import dev.kdflow.trainer.data.BatchSource;
 import dev.kdflow.trainer.loss.CrossEntropyLoss;
-import dev.kdflow.trainer.loss.KDOutput;
-import dev.kdflow.trainer.loss.LossParts;
 import dev.kdflow.trainer.loss.SupervisedLoss;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -107,27 +102,7 @@ public class SupervisedTrainer {
       TrainingParams trainingParams,
       BatchSource trainLoader,
       BatchSource validLoader) {
-    SupervisedLoss supervised = loss;
-    return run(
-        new TrainingTask() {
-          @Override
-          public Block student() {
-            return model;
-          }
-
-          @Override
-          public KDOutput forward(ParameterStore ps, NDList inputs, boolean training) {
-            return new KDOutput(model.forward(ps, inputs, training), null);
-          }
-
-          @Override
-          public LossParts loss(KDOutput output, NDArray labels) {
-            return supervised.compute(output.studentOutput(), labels);
-          }
-        },
-        trainingParams,
-        trainLoader,
-        validLoader);
+    return run(TrainingTask.alone(model, loss), trainingParams, trainLoader, validLoader);
   }
 
   /** Runs the training loop for a task. */

@@ -7,6 +7,7 @@ import ai.djl.training.ParameterStore;
 import dev.kdflow.trainer.data.BatchSource;
 import dev.kdflow.trainer.loss.KDOutput;
 import dev.kdflow.trainer.loss.LossParts;
+import dev.kdflow.trainer.loss.SupervisedLoss;
 
 /**
  * What the loop trains: the student, the frozen teacher (if any), how a batch runs, and its loss.
@@ -39,4 +40,32 @@ public interface TrainingTask {
 
   /** The loss of one batch. */
   LossParts loss(KDOutput output, NDArray labels);
+
+  /**
+   * A network trained or evaluated alone, no teacher.
+   *
+   * @param model the network
+   * @param loss its training loss; null for a task that is only evaluated
+   */
+  static TrainingTask alone(Block model, SupervisedLoss loss) {
+    return new TrainingTask() {
+      @Override
+      public Block student() {
+        return model;
+      }
+
+      @Override
+      public KDOutput forward(ParameterStore ps, NDList inputs, boolean training) {
+        return new KDOutput(model.forward(ps, inputs, training), null);
+      }
+
+      @Override
+      public LossParts loss(KDOutput output, NDArray labels) {
+        if (loss == null) {
+          throw new UnsupportedOperationException("validation computes no training loss");
+        }
+        return loss.compute(output.studentOutput(), labels);
+      }
+    };
+  }
 }

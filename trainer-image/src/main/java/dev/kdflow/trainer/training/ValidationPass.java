@@ -2,7 +2,6 @@ package dev.kdflow.trainer.training;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
@@ -13,7 +12,6 @@ import dev.kdflow.trainer.checkpoint.Weights;
 import dev.kdflow.trainer.data.BatchSource;
 import dev.kdflow.trainer.loss.CrossEntropyLoss;
 import dev.kdflow.trainer.loss.KDOutput;
-import dev.kdflow.trainer.loss.LossParts;
 
 /**
  * One pass over a validation set without gradients: the student's mean cross-entropy and Top-1 /
@@ -69,25 +67,7 @@ final class ValidationPass {
   static EpochRecord.ValidMetrics run(Block model, BatchSource valid) {
     try (NDManager m = NDManager.newBaseManager(deviceOf(model))) {
       ParameterStore ps = new ParameterStore(m, false);
-      return run(
-          new TrainingTask() {
-            @Override
-            public Block student() {
-              return model;
-            }
-
-            @Override
-            public KDOutput forward(ParameterStore p, NDList inputs, boolean training) {
-              return new KDOutput(model.forward(p, inputs, training), null);
-            }
-
-            @Override
-            public LossParts loss(KDOutput output, NDArray labels) {
-              throw new UnsupportedOperationException("validation computes no training loss");
-            }
-          },
-          ps,
-          valid);
+      return run(TrainingTask.alone(model, null), ps, valid);
     }
   }
 
