@@ -46,7 +46,7 @@ install_gitops_crds() {
     dir=$(cd "$work/crds" && GOFLAGS=-mod=mod go mod download -json "$module" \
       | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
     [[ -f $dir/$file ]] || die "no $file in $module (Go module proxy)"
-    cp "$dir/$file" "$GITOPS_CRD_DIR/$(basename "$file")"
+    install -m 0644 "$dir/$file" "$GITOPS_CRD_DIR/$(basename "$file")"
   done
   touch "$GITOPS_CRD_DIR/.complete"
 }
@@ -62,7 +62,8 @@ cmd_install() {
   command -v go >/dev/null || die "go not found: install Go >= 1.24 (it builds the control plane from the module proxy)"
   local work staging major minor
   work=$(mktemp -d "${TMPDIR:-/tmp}/kdflow-k8s-build.XXXXXX")
-  trap 'rm -rf "$work"' RETURN
+  # shellcheck disable=SC2064 # expand now: $work is local
+  trap "rm -rf '$work'" EXIT
   staging=$(staging_version)
   major=${K8S_VERSION#v}; major=${major%%.*}
   minor=${K8S_VERSION#v*.}; minor=${minor%%.*}
