@@ -6,6 +6,7 @@ import dev.kdflow.operator.trainer.HttpTrainerStatusSource;
 import dev.kdflow.operator.trainer.TrainerStatusSource;
 import io.fabric8.kubernetes.api.model.BindingBuilder;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
+import io.fabric8.kubernetes.api.model.HostIPBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.api.model.PodConditionBuilder;
@@ -325,6 +326,7 @@ final class LocalKubelet implements AutoCloseable {
               p.getStatus().setPodIP(POD_IP);
               p.getStatus().setPodIPs(List.of(new PodIPBuilder().withIp(POD_IP).build()));
               p.getStatus().setHostIP(POD_IP);
+              p.getStatus().setHostIPs(List.of(new HostIPBuilder().withIp(POD_IP).build()));
               p.getStatus().setStartTime(started);
               p.getStatus()
                   .setConditions(

@@ -1,6 +1,7 @@
 package dev.kdflow.operator.packaging;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.kdflow.operator.testing.ControlPlane;
 import dev.kdflow.operator.testing.RealCluster;
@@ -9,6 +10,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -30,15 +32,21 @@ class ExamplesOnApiServerIT {
   @BeforeAll
   static void installGitOpsCrdsAndNamespaces(ControlPlane plane) {
     plane.kubectl("apply", "--server-side", "-f", plane.gitopsCrds().toString()).orThrow();
-    plane
-        .kubectl(
-            "wait",
-            "--for=condition=Established",
-            "crd/applications.argoproj.io",
-            "crd/gitrepositories.source.toolkit.fluxcd.io",
-            "crd/kustomizations.kustomize.toolkit.fluxcd.io",
-            "--timeout=60s")
-        .orThrow();
+    // kubectl wait fails at once while a new CRD has no status.conditions yet: ask again.
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () ->
+                plane
+                        .kubectl(
+                            "wait",
+                            "--for=condition=Established",
+                            "crd/applications.argoproj.io",
+                            "crd/gitrepositories.source.toolkit.fluxcd.io",
+                            "crd/kustomizations.kustomize.toolkit.fluxcd.io",
+                            "--timeout=10s")
+                        .exitCode()
+                    == 0);
     for (String namespace : FIXED_NAMESPACES) {
       plane.kubectl("create", "namespace", namespace).orThrow();
     }

@@ -114,8 +114,9 @@ class OperatorOnApiServerIT {
 
   static void assertOwnedBy(HasMetadata child, KDExperiment kdx) {
     assertThat(child.getMetadata().getOwnerReferences())
-        .extracting(OwnerReference::getUid, OwnerReference::getController)
-        .containsExactly(org.assertj.core.groups.Tuple.tuple(kdx.getMetadata().getUid(), true));
+        .extracting(OwnerReference::getKind, OwnerReference::getUid)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("KDExperiment", kdx.getMetadata().getUid()));
   }
 
   @Test

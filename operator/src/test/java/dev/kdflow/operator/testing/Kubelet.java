@@ -6,9 +6,11 @@ import io.fabric8.kubernetes.api.model.Binding;
 import io.fabric8.kubernetes.api.model.BindingBuilder;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
+import io.fabric8.kubernetes.api.model.HostIPBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.api.model.PodConditionBuilder;
+import io.fabric8.kubernetes.api.model.PodIPBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
 import java.time.Instant;
@@ -129,7 +131,9 @@ public final class Kubelet {
             p -> {
               p.getStatus().setPhase(phase);
               p.getStatus().setHostIP("127.0.0.1");
+              p.getStatus().setHostIPs(List.of(new HostIPBuilder().withIp("127.0.0.1").build()));
               p.getStatus().setPodIP("127.0.0.1");
+              p.getStatus().setPodIPs(List.of(new PodIPBuilder().withIp("127.0.0.1").build()));
               if (p.getStatus().getStartTime() == null) {
                 p.getStatus().setStartTime(now());
               }
