@@ -68,27 +68,28 @@ class OperatorKillsIT {
     TrainerDistribution image = TrainerDistribution.locate();
     image.assumeBuilt();
     Map<String, Set<String>> jobUids = new ConcurrentHashMap<>();
-    try (LocalKubelet kubelet =
-            new LocalKubelet(ns.client(), ns.name(), work.resolve("cluster"), image).start();
-        Watch jobs =
-            ns.client()
-                .batch()
-                .v1()
-                .jobs()
-                .inNamespace(ns.name())
-                .watch(
-                    new Watcher<>() {
-                      @Override
-                      public void eventReceived(Action action, Job job) {
-                        jobUids
-                            .computeIfAbsent(
-                                job.getMetadata().getName(), k -> ConcurrentHashMap.newKeySet())
-                            .add(job.getMetadata().getUid());
-                      }
+    // Every Job UID from the start: a Job deleted and created again shows up as a second UID.
+    Watch jobs =
+        ns.client()
+            .batch()
+            .v1()
+            .jobs()
+            .inNamespace(ns.name())
+            .watch(
+                new Watcher<>() {
+                  @Override
+                  public void eventReceived(Action action, Job job) {
+                    jobUids
+                        .computeIfAbsent(
+                            job.getMetadata().getName(), k -> ConcurrentHashMap.newKeySet())
+                        .add(job.getMetadata().getUid());
+                  }
 
-                      @Override
-                      public void onClose(WatcherException cause) {}
-                    })) {
+                  @Override
+                  public void onClose(WatcherException cause) {}
+                });
+    try (LocalKubelet kubelet =
+        new LocalKubelet(ns.client(), ns.name(), work.resolve("cluster"), image).start()) {
       List<String> names = IntStream.range(0, EXPERIMENTS).mapToObj(i -> "kd-" + i).toList();
       for (int i = 0; i < EXPERIMENTS; i++) {
         String data =
@@ -138,6 +139,8 @@ class OperatorKillsIT {
         }
       }
       assertThat(kubelet.errors()).isEmpty();
+    } finally {
+      jobs.close();
     }
   }
 
