@@ -54,8 +54,8 @@ public final class KDFlowOperator {
   }
 
   /**
-   * Builds (does not start) an operator. Production passes no overrides and keeps server-side
-   * apply; tests against an API server without it pass {@link #withoutServerSideApply()}.
+   * Builds (does not start) an operator. {@code overrides} adjust JOSDK's configuration after
+   * kdflow's own settings; production passes none.
    */
   public static KDFlowOperator create(
       OperatorConfig config,
@@ -100,13 +100,6 @@ public final class KDFlowOperator {
           }
         });
     return new KDFlowOperator(operator, reconciler);
-  }
-
-  /** Overrides for API servers without server-side apply (Fabric8's mock server). */
-  public static Consumer<ConfigurationServiceOverrider> withoutServerSideApply() {
-    return o ->
-        o.withSSABasedCreateUpdateMatchForDependentResources(false)
-            .withUseSSAToPatchPrimaryResource(false);
   }
 
   /** The JOSDK operator. */

@@ -47,16 +47,18 @@ class KDFlowOperatorTest {
   }
 
   @Test
-  void testsTurnServerSideApplyOffAndNamespacesAreHonoured() {
+  void overridesApplyAfterKdflowsSettingsAndNamespacesAreHonoured() {
     KDFlowOperator kdflow =
         KDFlowOperator.create(
             config(false, Set.of("team-a", "team-b")),
             client,
             new SimpleMeterRegistry(),
-            KDFlowOperator.withoutServerSideApply());
+            o ->
+                o.withCloseClientOnStop(false).withReconciliationTerminationTimeout(Duration.ZERO));
     ConfigurationService cs = kdflow.operator().getConfigurationService();
-    assertThat(cs.ssaBasedCreateUpdateMatchForDependentResources()).isFalse();
-    assertThat(cs.useSSAToPatchPrimaryResource()).isFalse();
+    assertThat(cs.closeClientOnStop()).isFalse();
+    assertThat(cs.reconciliationTerminationTimeout()).isEqualTo(Duration.ZERO);
+    assertThat(cs.ssaBasedCreateUpdateMatchForDependentResources()).isTrue();
     assertThat(cs.getLeaderElectionConfiguration()).isEmpty();
     // The registered controller's configuration is a raw type: compare as a plain set.
     Set<?> namespaces =

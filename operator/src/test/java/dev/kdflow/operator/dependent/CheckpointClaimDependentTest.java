@@ -13,6 +13,10 @@ import io.javaoperatorsdk.operator.api.reconciler.Context;
 import java.lang.reflect.Proxy;
 import org.junit.jupiter.api.Test;
 
+/**
+ * The claim's dependent resource, called directly. Why the mock: it needs only storage of one
+ * object, no API server semantics.
+ */
 @EnableKubernetesMockClient(crud = true)
 class CheckpointClaimDependentTest {
   KubernetesClient client;

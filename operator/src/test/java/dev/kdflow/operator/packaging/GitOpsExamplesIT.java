@@ -23,7 +23,11 @@ import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** examples/gitops builds, applies to an API server, and uses the api's own field names. */
+/**
+ * examples/gitops builds, applies to an API server, and uses the api's own field names. Why the
+ * mock: these are checks of content, kept in the fast {@code test} phase; the same manifests are
+ * applied with real kubectl to the real API server by {@code ExamplesOnApiServerIT}.
+ */
 @EnableKubernetesMockClient(crud = true)
 class GitOpsExamplesIT {
   static final Path EXAMPLES = RepositoryFiles.resolve("examples/gitops");

@@ -38,7 +38,9 @@ import org.junit.jupiter.api.Test;
  * Runs docs/cluster-quickstart.md as far as a machine without a cluster can: every shell command in
  * it is checked against what it would act on — the Dockerfile, the Jib configuration, the chart
  * (installed in dry-run mode), and an in-memory API server the examples are applied to. A command
- * this test has no check for fails it, so the document cannot grow unchecked commands.
+ * this test has no check for fails it, so the document cannot grow unchecked commands. Why the
+ * mock: it checks the document's commands, not API server semantics; {@code ExamplesOnApiServerIT}
+ * applies the same manifests to the real API server.
  */
 @EnableKubernetesMockClient(crud = true)
 class QuickstartDocIT {

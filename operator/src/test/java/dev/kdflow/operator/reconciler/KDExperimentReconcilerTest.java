@@ -38,7 +38,15 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The operator against the mock API server, with the test playing Job controller and kubelet. */
+/**
+ * The operator against the mock API server, with the test playing Job controller and kubelet.
+ *
+ * <p>Why the mock: this table writes Job statuses and pod states directly (unschedulable pods,
+ * evictions, deadline conditions, a Job status with any counts) — on the real control plane the Job
+ * controller owns the Job status and would overwrite them — and it counts the operator's writes
+ * with the mock server's request log. The same paths with the real Job controller: {@code
+ * OperatorOnApiServerIT}, {@code EndToEndIT}.
+ */
 @EnableKubernetesMockClient(crud = true)
 class KDExperimentReconcilerTest {
   static KubernetesMockServer server;

@@ -26,7 +26,13 @@ import java.time.Duration;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-/** The operator process: health, readiness, Prometheus metrics, and clean-up after ttl. */
+/**
+ * The operator process: health, readiness, Prometheus metrics, and clean-up after ttl.
+ *
+ * <p>Why the mock: the ttl case finishes a Job by writing its status as the Job controller (the
+ * real one owns it), and health and metrics need no API server semantics; the mock keeps this class
+ * in the fast {@code test} phase.
+ */
 @EnableKubernetesMockClient(crud = true)
 class OperatorProcessTest {
   static KubernetesClient client;
@@ -49,7 +55,7 @@ class OperatorProcessTest {
             config,
             client,
             registry,
-            KDFlowOperator.withoutServerSideApply().andThen(o -> o.withCloseClientOnStop(false)));
+            MockCluster.withoutServerSideApply().andThen(o -> o.withCloseClientOnStop(false)));
     try (HealthServer http = HealthServer.start(0, kdflow::isReady, registry)) {
       assertThat(get(http.port(), "/healthz").statusCode()).isEqualTo(200);
       assertThat(get(http.port(), "/readyz").statusCode()).as("not started yet").isEqualTo(503);

@@ -15,9 +15,11 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.MixedOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
+import io.javaoperatorsdk.operator.api.config.ConfigurationServiceOverrider;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /** The operator against Fabric8's mock API server (CRUD mode, generated CRD registered first). */
 public final class MockCluster {
@@ -66,10 +68,20 @@ public final class MockCluster {
             config,
             client,
             new SimpleMeterRegistry(),
-            KDFlowOperator.withoutServerSideApply().andThen(o -> o.withCloseClientOnStop(false)),
+            withoutServerSideApply().andThen(o -> o.withCloseClientOnStop(false)),
             trainers);
     kdflow.start();
     return kdflow;
+  }
+
+  /**
+   * JOSDK overrides for Fabric8's mock API server, which has no server-side apply. Only tests on
+   * the mock use them; production and the tests on the real control plane keep server-side apply.
+   */
+  public static Consumer<ConfigurationServiceOverrider> withoutServerSideApply() {
+    return o ->
+        o.withSSABasedCreateUpdateMatchForDependentResources(false)
+            .withUseSSAToPatchPrimaryResource(false);
   }
 
   /** KDExperiments. */

@@ -1,6 +1,5 @@
 package dev.kdflow.operator.e2e;
 
-import static dev.kdflow.operator.testing.MockCluster.NS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -11,15 +10,16 @@ import dev.kdflow.api.KDExperimentStatus;
 import dev.kdflow.api.KDExperimentStatus.Phase;
 import dev.kdflow.api.trainer.TrainerReport;
 import dev.kdflow.operator.KDFlowOperator;
-import dev.kdflow.operator.e2e.LocalJobRunner.LocalPod;
-import dev.kdflow.operator.testing.MockCluster;
+import dev.kdflow.operator.e2e.LocalKubelet.LocalPod;
+import dev.kdflow.operator.testing.ControlPlane;
+import dev.kdflow.operator.testing.RealCluster;
+import dev.kdflow.operator.testing.RealCluster.TestNamespace;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -39,16 +39,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The operator and the real trainer together, without a cluster: the operator runs against the
- * in-memory API server, {@link LocalJobRunner} plays Job controller and kubelet and runs each
- * training pod's command ({@code kdflow run ... --resume --status-port ...}) as a local process.
- * Small KD runs on a Fashion-MNIST subset: a 784-32-10 MLP student learns from a 784-64-10 MLP
- * teacher trained once for the class. Needs the trainer distribution ({@code ./mvnw -pl
- * trainer-image -am package -DskipTests}; {@code ./mvnw verify} builds it first) and the dataset;
- * skipped with that message otherwise.
+ * The operator and the real trainer together on the real control plane: the operator runs with
+ * production settings, kube-controller-manager's Job controller creates, retries, suspends and
+ * deletes the pods, and {@link LocalKubelet} plays only the kubelet: it binds each pod and runs its
+ * command ({@code kdflow run ... --resume --status-port ...}) as a local process. Small KD runs on
+ * a Fashion-MNIST subset: a 784-32-10 MLP student learns from a 784-64-10 MLP teacher trained once
+ * for the class. Needs the trainer distribution ({@code ./mvnw -pl trainer-image -am package
+ * -DskipTests}; {@code ./mvnw verify} builds it first) and the dataset; skipped with that message
+ * otherwise.
  */
-@EnableKubernetesMockClient(crud = true)
-class EndToEndTest {
+@RealCluster
+class EndToEndIT {
   static final Duration RUN = Duration.ofSeconds(90);
   static final ObjectMapper JSON = new ObjectMapper();
 
@@ -96,17 +97,21 @@ class EndToEndTest {
       """;
 
   static KubernetesClient client;
+  static String ns;
+  static ControlPlane plane;
   @TempDir static Path work;
   static TrainerDistribution image;
   static Path teacher;
-  static LocalJobRunner kubelet;
+  static LocalKubelet kubelet;
 
-  MockCluster cluster;
   KDFlowOperator operator;
 
   /** Checks the distribution and trains the teacher, with the launcher, outside the cluster. */
   @BeforeAll
-  static void trainTeacher() throws Exception {
+  static void trainTeacher(TestNamespace namespace, ControlPlane controlPlane) throws Exception {
+    client = namespace.client();
+    ns = namespace.name();
+    plane = controlPlane;
     image = TrainerDistribution.locate();
     if (!image.ready()) {
       return; // each test reports the skip and why (an assumption here would hide it)
@@ -127,7 +132,7 @@ class EndToEndTest {
     assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("teacher trained in time").isTrue();
     assertThat(p.exitValue()).as(Files.readString(log)).isZero();
     teacher = work.resolve("teachers/teacher/ckpt_best");
-    kubelet = new LocalJobRunner(client, NS, work.resolve("cluster"), image).start();
+    kubelet = new LocalKubelet(client, ns, work.resolve("cluster"), image).start();
   }
 
   @AfterAll
@@ -140,8 +145,7 @@ class EndToEndTest {
   @BeforeEach
   void startOperator() {
     image.assumeBuilt();
-    cluster = new MockCluster(client);
-    operator = cluster.startOperator(kubelet.statusSource());
+    operator = newOperator();
   }
 
   @AfterEach
@@ -150,8 +154,20 @@ class EndToEndTest {
       operator.operator().stop();
     }
     if (kubelet != null) {
-      assertThat(kubelet.errors()).as("Job controller / kubelet errors").isEmpty();
+      assertThat(kubelet.errors()).as("kubelet errors").isEmpty();
     }
+  }
+
+  KDFlowOperator newOperator() {
+    return plane.startOperator(ns, kubelet.statusSource(), Duration.ofMillis(300));
+  }
+
+  KDExperiment experiment(String name) {
+    return client.resources(KDExperiment.class).inNamespace(ns).withName(name).get();
+  }
+
+  Job job(String name) {
+    return client.batch().v1().jobs().inNamespace(ns).withName(name).get();
   }
 
   static String data() {
@@ -161,8 +177,9 @@ class EndToEndTest {
   KDExperiment create(String name, Consumer<KDExperiment> change) {
     KDExperiment kdx =
         Serialization.unmarshal(KD.formatted(name, teacher, data()), KDExperiment.class);
+    kdx.getMetadata().setNamespace(ns);
     change.accept(kdx);
-    return cluster.experiments().inNamespace(NS).resource(kdx).create();
+    return client.resources(KDExperiment.class).inNamespace(ns).resource(kdx).create();
   }
 
   KDExperimentStatus awaitStatus(String name, Predicate<KDExperimentStatus> p) {
@@ -171,10 +188,10 @@ class EndToEndTest {
         .pollInterval(Duration.ofMillis(100))
         .until(
             () -> {
-              KDExperiment k = cluster.experiment(name);
+              KDExperiment k = experiment(name);
               return k != null && k.getStatus() != null && p.test(k.getStatus());
             });
-    return cluster.experiment(name).getStatus();
+    return experiment(name).getStatus();
   }
 
   static Predicate<KDExperimentStatus> phase(Phase phase) {
@@ -222,7 +239,7 @@ class EndToEndTest {
   /** The epochs with an epoch record in metrics.jsonl, in file order. */
   static List<Integer> epochRecords(Path dir) throws IOException {
     return Files.readAllLines(dir.resolve("metrics.jsonl")).stream()
-        .map(EndToEndTest::json)
+        .map(EndToEndIT::json)
         .filter(n -> "epoch".equals(n.path("type").asText()))
         .map(n -> n.get("epoch").asInt())
         .toList();
@@ -247,9 +264,9 @@ class EndToEndTest {
 
     StatusLog(String name) {
       watch =
-          cluster
-              .experiments()
-              .inNamespace(NS)
+          client
+              .resources(KDExperiment.class)
+              .inNamespace(ns)
               .withName(name)
               .watch(
                   new Watcher<>() {
@@ -331,7 +348,7 @@ class EndToEndTest {
   void aKilledTrainerIsRetriedAndResumesFromCkptLatest() throws Exception {
     create("killed", k -> {});
     LocalPod first = awaitRunningPod("killed");
-    TrainerReport before = awaitTrainer(first, EndToEndTest::midEpoch);
+    TrainerReport before = awaitTrainer(first, EndToEndIT::midEpoch);
     kubelet.kill(first);
 
     KDExperimentStatus s = awaitStatus("killed", phase(Phase.SUCCEEDED));
@@ -344,7 +361,7 @@ class EndToEndTest {
     assertThat(s.getLastFailure().getExitCode()).isEqualTo(137);
     assertThat(s.getLastFailure().getPodName()).isEqualTo(first.name);
     assertThat(s.getProgress().getSummary()).isEqualTo("3/3");
-    assertThat(cluster.job("killed").getStatus().getFailed()).isEqualTo(1);
+    assertThat(job("killed").getStatus().getFailed()).isEqualTo(1);
     // exactly maxEpochs epochs: the killed one was redone, none twice
     assertThat(epochRecords(experimentDir("killed"))).containsExactly(1, 2, 3);
     assertThat(
@@ -365,18 +382,18 @@ class EndToEndTest {
                 st.getPhase() == Phase.RUNNING
                     && st.getProgress().getStep() != null
                     && st.getProgress().getStep() > 0);
-    String jobUid = cluster.job("steady").getMetadata().getUid();
+    String jobUid = job("steady").getMetadata().getUid();
 
     operator.operator().stop();
     // training goes on without an operator
     TrainerReport meanwhile =
         awaitTrainer(
             pod, r -> r.getEpoch() != null && r.getEpoch() > running.getProgress().getEpoch());
-    assertThat(cluster.experiment("steady").getStatus().getProgress().getEpoch())
+    assertThat(experiment("steady").getStatus().getProgress().getEpoch())
         .as("nobody updates the status")
         .isLessThan(meanwhile.getEpoch());
 
-    operator = cluster.startOperator(kubelet.statusSource());
+    operator = newOperator();
     KDExperimentStatus s =
         awaitStatus("steady", st -> st.getProgress().getEpoch() >= meanwhile.getEpoch());
     assertThat(s.getStartTime()).isEqualTo(running.getStartTime());
@@ -386,7 +403,7 @@ class EndToEndTest {
             .batch()
             .v1()
             .jobs()
-            .inNamespace(NS)
+            .inNamespace(ns)
             .withLabel("kdflow.dev/experiment", "steady")
             .list()
             .getItems();
@@ -410,7 +427,7 @@ class EndToEndTest {
     assertThat(s.condition("Stalled").get().getStatus()).isEqualTo("True");
     assertThat(s.condition("Stalled").get().getReason()).isEqualTo("InvalidInput");
     assertThat(condition(s, "Succeeded")).isEqualTo("False");
-    Job job = cluster.job("no-data");
+    Job job = job("no-data");
     assertThat(job.getStatus().getConditions())
         .anySatisfy(
             c -> {
@@ -437,7 +454,7 @@ class EndToEndTest {
     assertThat(condition(s, "Ready")).isEqualTo("False");
     await()
         .atMost(RUN)
-        .until(() -> client.pods().inNamespace(NS).withName(first.name).get() == null);
+        .until(() -> client.pods().inNamespace(ns).withName(first.name).get() == null);
     assertThat(first.process.isAlive()).isFalse();
     assertThat(first.process.exitValue()).as("SIGTERM: a clean stop").isEqualTo(143);
     assertThat(kubelet.running("pausable")).isEmpty();
@@ -456,9 +473,9 @@ class EndToEndTest {
   }
 
   void setSuspend(String name, boolean suspend) {
-    cluster
-        .experiments()
-        .inNamespace(NS)
+    client
+        .resources(KDExperiment.class)
+        .inNamespace(ns)
         .withName(name)
         .edit(
             k -> {

@@ -1,0 +1,435 @@
+package dev.kdflow.operator.e2e;
+
+import dev.kdflow.api.trainer.TrainerReport;
+import dev.kdflow.operator.testing.ControlPlane;
+import dev.kdflow.operator.trainer.HttpTrainerStatusSource;
+import dev.kdflow.operator.trainer.TrainerStatusSource;
+import io.fabric8.kubernetes.api.model.BindingBuilder;
+import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
+import io.fabric8.kubernetes.api.model.HostIPBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodCondition;
+import io.fabric8.kubernetes.api.model.PodConditionBuilder;
+import io.fabric8.kubernetes.api.model.PodIPBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Plays the scheduler's binding and the kubelet of one namespace on a real API server; the real Job
+ * controller (kube-controller-manager) creates, retries, suspends and deletes the pods. A pod
+ * without a node is bound to {@link ControlPlane#NODE}; a bound pod's real command (the trainer
+ * launcher) runs as a local process in a {@link PodSandbox}, reported at 127.0.0.1 with the
+ * trainer's status port. When the process ends the pod status gets the exit code and the
+ * termination message (file, or log tail with {@code FallbackToLogsOnError}), as a kubelet writes
+ * them. A pod marked for deletion gets SIGTERM; once its process ended it is removed (grace period
+ * 0), as the kubelet does. Level-triggered: every 100 ms it compares what runs here with what the
+ * API server holds.
+ */
+final class LocalKubelet implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(LocalKubelet.class);
+
+  /** The address every local pod gets. */
+  static final String POD_IP = "127.0.0.1";
+
+  private final KubernetesClient client;
+  private final String namespace;
+  private final Path work;
+  private final TrainerDistribution image;
+  private final ScheduledExecutorService loop =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "local-kubelet");
+            t.setDaemon(true);
+            return t;
+          });
+  private final Map<String, LocalPod> pods = new ConcurrentHashMap<>();
+  private final List<Throwable> errors = new CopyOnWriteArrayList<>();
+
+  /** One run of the trainer: the process of one pod. */
+  static final class LocalPod {
+    final String name;
+    final String uid;
+    final String jobName;
+    final PodSandbox sandbox;
+    final Process process;
+    final String startedAt;
+    volatile boolean deleting;
+    volatile boolean ended;
+
+    LocalPod(Pod pod, PodSandbox sandbox, Process process, String startedAt) {
+      this.name = pod.getMetadata().getName();
+      this.uid = pod.getMetadata().getUid();
+      this.jobName = pod.getMetadata().getLabels().get("batch.kubernetes.io/job-name");
+      this.sandbox = sandbox;
+      this.process = process;
+      this.startedAt = startedAt;
+    }
+
+    /** Neither ended nor gone. */
+    boolean live() {
+      return !ended;
+    }
+  }
+
+  LocalKubelet(KubernetesClient client, String namespace, Path work, TrainerDistribution image) {
+    this.client = client;
+    this.namespace = namespace;
+    this.work = work;
+    this.image = image;
+  }
+
+  /** Starts the loop. */
+  LocalKubelet start() {
+    loop.scheduleWithFixedDelay(this::syncSafely, 0, 100, TimeUnit.MILLISECONDS);
+    return this;
+  }
+
+  /**
+   * The operator's view of trainers here: each pod's IP (127.0.0.1) and its trainer's local status
+   * port, through the production HTTP client.
+   */
+  TrainerStatusSource statusSource() {
+    return new HttpTrainerStatusSource(
+        pod ->
+            Optional.ofNullable(pods.get(pod.getMetadata().getName()))
+                .filter(p -> pod.getStatus() != null && pod.getStatus().getPodIP() != null)
+                .map(
+                    p ->
+                        URI.create(
+                            "http://"
+                                + pod.getStatus().getPodIP()
+                                + ":"
+                                + p.sandbox.statusPort
+                                + "/status")),
+        Duration.ofSeconds(1));
+  }
+
+  /** Every pod of the Job started here, oldest first. */
+  List<LocalPod> podsOf(String jobName) {
+    return pods.values().stream()
+        .filter(p -> jobName.equals(p.jobName))
+        .sorted(Comparator.comparing(p -> p.startedAt + p.name))
+        .toList();
+  }
+
+  /** The running pod of the Job, if any. */
+  Optional<LocalPod> running(String jobName) {
+    return podsOf(jobName).stream().filter(p -> p.live() && !p.deleting).findFirst();
+  }
+
+  /** What the pod's trainer serves on GET /status right now. */
+  Optional<TrainerReport> report(LocalPod pod) {
+    URI uri = URI.create("http://" + POD_IP + ":" + pod.sandbox.statusPort + "/status");
+    return new HttpTrainerStatusSource(p -> Optional.of(uri), Duration.ofSeconds(1)).fetch(null);
+  }
+
+  /** Kills the trainer of the pod with SIGKILL, as an OOM kill or a node crash would. */
+  void kill(LocalPod pod) {
+    pod.process.destroyForcibly();
+  }
+
+  /** The local directory playing the claim. */
+  Path claim(String name) {
+    return work.resolve("claims").resolve(name);
+  }
+
+  /** A {@code pvc://CLAIM/PATH} location as a local path. */
+  Path resolve(String pvcUri) {
+    if (!pvcUri.startsWith("pvc://")) {
+      throw new IllegalArgumentException("not a pvc:// location: " + pvcUri);
+    }
+    String rest = pvcUri.substring("pvc://".length());
+    int slash = rest.indexOf('/');
+    return claim(rest.substring(0, slash)).resolve(rest.substring(slash + 1));
+  }
+
+  /** Errors of the loop so far (a test should assert there are none). */
+  List<Throwable> errors() {
+    return errors;
+  }
+
+  @Override
+  public void close() {
+    loop.shutdownNow();
+    try {
+      loop.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    for (LocalPod p : pods.values()) {
+      p.process.destroyForcibly();
+    }
+    for (LocalPod p : pods.values()) {
+      try {
+        p.process.waitFor(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private void syncSafely() {
+    try {
+      sync();
+    } catch (KubernetesClientException e) {
+      // A conflict or a pod deleted meanwhile: the next round sees the new state.
+      LOG.debug("local kubelet: {}", e.toString());
+    } catch (Throwable t) {
+      if (!loop.isShutdown()) {
+        LOG.warn("local kubelet: {}", t.toString(), t);
+        errors.add(t);
+      }
+    }
+  }
+
+  private void sync() throws IOException {
+    Map<String, Pod> current = new HashMap<>();
+    for (Pod pod : client.pods().inNamespace(namespace).list().getItems()) {
+      current.put(pod.getMetadata().getName(), pod);
+    }
+    // A pod object gone (force-deleted, garbage-collected): its process goes too.
+    for (LocalPod p : pods.values()) {
+      Pod pod = current.get(p.name);
+      if (p.live() && (pod == null || !pod.getMetadata().getUid().equals(p.uid))) {
+        p.deleting = true;
+        p.process.destroyForcibly();
+        p.ended = true;
+      }
+    }
+    for (Pod pod : current.values()) {
+      syncPod(pod);
+    }
+  }
+
+  private void syncPod(Pod pod) throws IOException {
+    String name = pod.getMetadata().getName();
+    LocalPod local = pods.get(name);
+    if (local != null && !local.uid.equals(pod.getMetadata().getUid())) {
+      local = null; // an older pod of the same name
+    }
+    boolean deleting = pod.getMetadata().getDeletionTimestamp() != null;
+    if (deleting) {
+      if (local == null || !local.process.isAlive()) {
+        if (local != null) {
+          local.ended = true;
+        }
+        forceDelete(pod);
+      } else if (!local.deleting) {
+        local.deleting = true;
+        local.process.destroy(); // SIGTERM, as the kubelet sends on graceful deletion
+      }
+      return;
+    }
+    if (isFinished(pod)) {
+      return;
+    }
+    if (pod.getSpec().getNodeName() == null) {
+      bind(pod);
+      return;
+    }
+    if (!ControlPlane.NODE.equals(pod.getSpec().getNodeName())) {
+      return;
+    }
+    if (local == null) {
+      start(pod);
+    } else if (!local.ended && !local.process.isAlive()) {
+      local.ended = true;
+      int exit = local.process.exitValue();
+      writeTerminated(pod, local, exit, terminationMessage(local, exit));
+    }
+  }
+
+  private static boolean isFinished(Pod pod) {
+    String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
+    return "Succeeded".equals(phase) || "Failed".equals(phase);
+  }
+
+  private void bind(Pod pod) {
+    client
+        .bindings()
+        .inNamespace(namespace)
+        .resource(
+            new BindingBuilder()
+                .withNewMetadata()
+                .withName(pod.getMetadata().getName())
+                .withNamespace(namespace)
+                .endMetadata()
+                .withNewTarget()
+                .withApiVersion("v1")
+                .withKind("Node")
+                .withName(ControlPlane.NODE)
+                .endTarget()
+                .build())
+        .create();
+  }
+
+  private void forceDelete(Pod pod) {
+    client
+        .pods()
+        .inNamespace(namespace)
+        .withName(pod.getMetadata().getName())
+        .withGracePeriod(0)
+        .delete();
+  }
+
+  private void start(Pod pod) throws IOException {
+    String name = pod.getMetadata().getName();
+    PodSandbox sandbox =
+        PodSandbox.prepare(
+            pod,
+            Files.createDirectories(work.resolve("pods").resolve(pod.getMetadata().getUid())),
+            cm -> client.configMaps().inNamespace(namespace).withName(cm).get(),
+            this::claim,
+            image,
+            freePort());
+    ProcessBuilder pb =
+        new ProcessBuilder(sandbox.command)
+            .directory(sandbox.workingDir.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(sandbox.log.toFile());
+    pb.environment().clear();
+    pb.environment().putAll(sandbox.environment);
+    Process process = pb.start();
+    String started = now();
+    LocalPod local = new LocalPod(pod, sandbox, process, started);
+    pods.put(name, local);
+    LOG.info("pod {}: {} (status port {})", name, sandbox.command, sandbox.statusPort);
+    client
+        .pods()
+        .inNamespace(namespace)
+        .withName(name)
+        .editStatus(
+            p -> {
+              p.getStatus().setPhase("Running");
+              p.getStatus().setPodIP(POD_IP);
+              p.getStatus().setPodIPs(List.of(new PodIPBuilder().withIp(POD_IP).build()));
+              p.getStatus().setHostIP(POD_IP);
+              p.getStatus().setHostIPs(List.of(new HostIPBuilder().withIp(POD_IP).build()));
+              p.getStatus().setStartTime(started);
+              p.getStatus()
+                  .setConditions(
+                      List.of(
+                          condition("PodScheduled", "True"),
+                          condition("Initialized", "True"),
+                          condition("ContainersReady", "True"),
+                          condition("Ready", "True")));
+              p.getStatus()
+                  .setContainerStatuses(
+                      List.of(
+                          trainerStatus(p)
+                              .withReady(true)
+                              .withStarted(true)
+                              .withNewState()
+                              .withNewRunning()
+                              .withStartedAt(started)
+                              .endRunning()
+                              .endState()
+                              .build()));
+              return p;
+            });
+  }
+
+  private void writeTerminated(Pod pod, LocalPod local, int exit, String message) {
+    client
+        .pods()
+        .inNamespace(namespace)
+        .withName(pod.getMetadata().getName())
+        .editStatus(
+            p -> {
+              p.getStatus().setPhase(exit == 0 ? "Succeeded" : "Failed");
+              p.getStatus()
+                  .setConditions(
+                      List.of(
+                          condition("PodScheduled", "True"),
+                          condition("Initialized", "True"),
+                          condition("ContainersReady", "False"),
+                          condition("Ready", "False")));
+              p.getStatus()
+                  .setContainerStatuses(
+                      List.of(
+                          trainerStatus(p)
+                              .withReady(false)
+                              .withStarted(false)
+                              .withNewState()
+                              .withNewTerminated()
+                              .withExitCode(exit)
+                              .withReason(exit == 0 ? "Completed" : "Error")
+                              .withMessage(message)
+                              .withStartedAt(local.startedAt)
+                              .withFinishedAt(now())
+                              .endTerminated()
+                              .endState()
+                              .build()));
+              return p;
+            });
+  }
+
+  /**
+   * The kubelet's termination message: the file (at most 4096 bytes), or with {@code
+   * FallbackToLogsOnError} and a failure, the log's last 80 lines (at most 2048 bytes).
+   */
+  private static String terminationMessage(LocalPod p, int exit) {
+    try {
+      byte[] file = Files.readAllBytes(p.sandbox.terminationFile);
+      if (file.length > 0) {
+        return new String(file, 0, Math.min(file.length, 4096), StandardCharsets.UTF_8);
+      }
+      if (exit == 0 || !Files.exists(p.sandbox.log)) {
+        return null;
+      }
+      List<String> lines = Files.readAllLines(p.sandbox.log, StandardCharsets.UTF_8);
+      String tail = String.join("\n", lines.subList(Math.max(0, lines.size() - 80), lines.size()));
+      return tail.length() <= 2048 ? tail : tail.substring(tail.length() - 2048);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static ContainerStatusBuilder trainerStatus(Pod p) {
+    return new ContainerStatusBuilder()
+        .withName(p.getSpec().getContainers().get(0).getName())
+        .withImage(p.getSpec().getContainers().get(0).getImage())
+        .withImageID("")
+        .withRestartCount(0);
+  }
+
+  private static PodCondition condition(String type, String status) {
+    return new PodConditionBuilder()
+        .withType(type)
+        .withStatus(status)
+        .withLastTransitionTime(now())
+        .build();
+  }
+
+  static String now() {
+    return Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+}
