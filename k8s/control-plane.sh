@@ -59,6 +59,10 @@ cmd_install() {
     log "binaries of $K8S_VERSION already in $BIN_DIR"
     return 0
   fi
+  # A login shell may not have Go's default install location on its PATH.
+  if ! command -v go >/dev/null && [[ -x /usr/local/go/bin/go ]]; then
+    export PATH="/usr/local/go/bin:$PATH"
+  fi
   command -v go >/dev/null || die "go not found: install Go >= 1.24 (it builds the control plane from the module proxy)"
   local work staging major minor
   work=$(mktemp -d "${TMPDIR:-/tmp}/kdflow-k8s-build.XXXXXX")
