@@ -139,9 +139,17 @@ class OperatorOnApiServerIT {
         .as("the operator applies its Job with server-side apply")
         .extracting(ManagedFieldsEntry::getOperation)
         .contains("Apply");
-    assertThat(kdx.getMetadata().getManagedFields())
-        .as("and patches the status with server-side apply")
-        .anyMatch(f -> "Apply".equals(f.getOperation()) && "status".equals(f.getSubresource()));
+    // The status patch may land a moment after the Job: wait for it rather than read once.
+    await()
+        .atMost(TIMEOUT)
+        .untilAsserted(
+            () ->
+                assertThat(experiment("ssa").getMetadata().getManagedFields())
+                    .as("and patches the status with server-side apply")
+                    .anyMatch(
+                        f ->
+                            "Apply".equals(f.getOperation())
+                                && "status".equals(f.getSubresource())));
 
     Kubelet kubelet = new Kubelet(ns.client(), ns.name());
     Pod pod = kubelet.awaitPod("ssa", TIMEOUT);
