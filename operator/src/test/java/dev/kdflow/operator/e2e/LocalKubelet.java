@@ -232,8 +232,9 @@ final class LocalKubelet implements AutoCloseable {
     boolean deleting = pod.getMetadata().getDeletionTimestamp() != null;
     if (deleting) {
       if (local == null || !local.process.isAlive()) {
-        if (local != null) {
+        if (local != null && !local.ended) {
           local.ended = true;
+          logExit(name, local, local.process.exitValue());
         }
         forceDelete(pod);
       } else if (!local.deleting) {
@@ -257,8 +258,31 @@ final class LocalKubelet implements AutoCloseable {
     } else if (!local.ended && !local.process.isAlive()) {
       local.ended = true;
       int exit = local.process.exitValue();
+      logExit(name, local, exit);
       writeTerminated(pod, local, exit, terminationMessage(local, exit));
     }
+  }
+
+  /**
+   * Logs how a pod's process ended, with the end of its log when it failed: the pod directory is a
+   * temporary one, so this line is what is left to read after an unexpected retry.
+   */
+  private static void logExit(String name, LocalPod local, int exit) {
+    if (exit == 0) {
+      LOG.info("pod {}: exit 0", name);
+      return;
+    }
+    List<String> lines;
+    try {
+      lines = Files.readAllLines(local.sandbox.log);
+    } catch (IOException e) {
+      lines = List.of("(log unreadable: " + e.getMessage() + ")");
+    }
+    LOG.warn(
+        "pod {}: exit {}; last lines of its log:\n{}",
+        name,
+        exit,
+        String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size())));
   }
 
   private static boolean isFinished(Pod pod) {
