@@ -2,15 +2,10 @@ package dev.kdflow.operator.e2e;
 
 import dev.kdflow.api.trainer.TrainerReport;
 import dev.kdflow.operator.testing.ControlPlane;
+import dev.kdflow.operator.testing.Kubelet;
 import dev.kdflow.operator.trainer.HttpTrainerStatusSource;
 import dev.kdflow.operator.trainer.TrainerStatusSource;
-import io.fabric8.kubernetes.api.model.BindingBuilder;
-import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
-import io.fabric8.kubernetes.api.model.HostIPBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodCondition;
-import io.fabric8.kubernetes.api.model.PodConditionBuilder;
-import io.fabric8.kubernetes.api.model.PodIPBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.io.IOException;
@@ -21,8 +16,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -51,7 +44,7 @@ final class LocalKubelet implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LocalKubelet.class);
 
   /** The address every local pod gets. */
-  static final String POD_IP = "127.0.0.1";
+  static final String POD_IP = Kubelet.POD_IP;
 
   private final KubernetesClient client;
   private final String namespace;
@@ -93,11 +86,15 @@ final class LocalKubelet implements AutoCloseable {
     }
   }
 
+  /** Binds pods and writes their status; this class adds the processes. */
+  private final Kubelet statusWriter;
+
   LocalKubelet(KubernetesClient client, String namespace, Path work, TrainerDistribution image) {
     this.client = client;
     this.namespace = namespace;
     this.work = work;
     this.image = image;
+    this.statusWriter = new Kubelet(client, namespace);
   }
 
   /** Starts the loop. */
@@ -247,7 +244,7 @@ final class LocalKubelet implements AutoCloseable {
       return;
     }
     if (pod.getSpec().getNodeName() == null) {
-      bind(pod);
+      statusWriter.bind(pod);
       return;
     }
     if (!ControlPlane.NODE.equals(pod.getSpec().getNodeName())) {
@@ -259,7 +256,12 @@ final class LocalKubelet implements AutoCloseable {
       local.ended = true;
       int exit = local.process.exitValue();
       logExit(name, local, exit);
-      writeTerminated(pod, local, exit, terminationMessage(local, exit));
+      statusWriter.terminated(
+          pod,
+          exit,
+          exit == 0 ? "Completed" : "Error",
+          terminationMessage(local, exit),
+          local.startedAt);
     }
   }
 
@@ -290,25 +292,6 @@ final class LocalKubelet implements AutoCloseable {
     return "Succeeded".equals(phase) || "Failed".equals(phase);
   }
 
-  private void bind(Pod pod) {
-    client
-        .bindings()
-        .inNamespace(namespace)
-        .resource(
-            new BindingBuilder()
-                .withNewMetadata()
-                .withName(pod.getMetadata().getName())
-                .withNamespace(namespace)
-                .endMetadata()
-                .withNewTarget()
-                .withApiVersion("v1")
-                .withKind("Node")
-                .withName(ControlPlane.NODE)
-                .endTarget()
-                .build())
-        .create();
-  }
-
   private void forceDelete(Pod pod) {
     client
         .pods()
@@ -336,78 +319,11 @@ final class LocalKubelet implements AutoCloseable {
     pb.environment().clear();
     pb.environment().putAll(sandbox.environment);
     Process process = pb.start();
-    String started = now();
+    String started = Kubelet.now();
     LocalPod local = new LocalPod(pod, sandbox, process, started);
     pods.put(name, local);
     LOG.info("pod {}: {} (status port {})", name, sandbox.command, sandbox.statusPort);
-    client
-        .pods()
-        .inNamespace(namespace)
-        .withName(name)
-        .editStatus(
-            p -> {
-              p.getStatus().setPhase("Running");
-              p.getStatus().setPodIP(POD_IP);
-              p.getStatus().setPodIPs(List.of(new PodIPBuilder().withIp(POD_IP).build()));
-              p.getStatus().setHostIP(POD_IP);
-              p.getStatus().setHostIPs(List.of(new HostIPBuilder().withIp(POD_IP).build()));
-              p.getStatus().setStartTime(started);
-              p.getStatus()
-                  .setConditions(
-                      List.of(
-                          condition("PodScheduled", "True"),
-                          condition("Initialized", "True"),
-                          condition("ContainersReady", "True"),
-                          condition("Ready", "True")));
-              p.getStatus()
-                  .setContainerStatuses(
-                      List.of(
-                          trainerStatus(p)
-                              .withReady(true)
-                              .withStarted(true)
-                              .withNewState()
-                              .withNewRunning()
-                              .withStartedAt(started)
-                              .endRunning()
-                              .endState()
-                              .build()));
-              return p;
-            });
-  }
-
-  private void writeTerminated(Pod pod, LocalPod local, int exit, String message) {
-    client
-        .pods()
-        .inNamespace(namespace)
-        .withName(pod.getMetadata().getName())
-        .editStatus(
-            p -> {
-              p.getStatus().setPhase(exit == 0 ? "Succeeded" : "Failed");
-              p.getStatus()
-                  .setConditions(
-                      List.of(
-                          condition("PodScheduled", "True"),
-                          condition("Initialized", "True"),
-                          condition("ContainersReady", "False"),
-                          condition("Ready", "False")));
-              p.getStatus()
-                  .setContainerStatuses(
-                      List.of(
-                          trainerStatus(p)
-                              .withReady(false)
-                              .withStarted(false)
-                              .withNewState()
-                              .withNewTerminated()
-                              .withExitCode(exit)
-                              .withReason(exit == 0 ? "Completed" : "Error")
-                              .withMessage(message)
-                              .withStartedAt(local.startedAt)
-                              .withFinishedAt(now())
-                              .endTerminated()
-                              .endState()
-                              .build()));
-              return p;
-            });
+    statusWriter.running(pod, started);
   }
 
   /**
@@ -429,26 +345,6 @@ final class LocalKubelet implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-  }
-
-  private static ContainerStatusBuilder trainerStatus(Pod p) {
-    return new ContainerStatusBuilder()
-        .withName(p.getSpec().getContainers().get(0).getName())
-        .withImage(p.getSpec().getContainers().get(0).getImage())
-        .withImageID("")
-        .withRestartCount(0);
-  }
-
-  private static PodCondition condition(String type, String status) {
-    return new PodConditionBuilder()
-        .withType(type)
-        .withStatus(status)
-        .withLastTransitionTime(now())
-        .build();
-  }
-
-  static String now() {
-    return Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
   }
 
   private static int freePort() throws IOException {

@@ -23,6 +23,9 @@ import java.util.List;
  * pod status a kubelet would write. The Job controller then does the rest.
  */
 public final class Kubelet {
+  /** The address every pod (and the node) gets: the trainer's status port is reached there. */
+  public static final String POD_IP = "127.0.0.1";
+
   private final KubernetesClient client;
   private final String namespace;
 
@@ -40,21 +43,26 @@ public final class Kubelet {
         .until(() -> !livePods(jobName).isEmpty());
     Pod pod = livePods(jobName).get(0);
     if (pod.getSpec().getNodeName() == null) {
-      Binding binding =
-          new BindingBuilder()
-              .withNewMetadata()
-              .withName(pod.getMetadata().getName())
-              .withNamespace(namespace)
-              .endMetadata()
-              .withNewTarget()
-              .withKind("Node")
-              .withApiVersion("v1")
-              .withName(ControlPlane.NODE)
-              .endTarget()
-              .build();
-      client.bindings().inNamespace(namespace).resource(binding).create();
+      bind(pod);
     }
     return client.pods().inNamespace(namespace).withName(pod.getMetadata().getName()).get();
+  }
+
+  /** Binds a pod to {@link ControlPlane#NODE}, as the scheduler would. */
+  public void bind(Pod pod) {
+    Binding binding =
+        new BindingBuilder()
+            .withNewMetadata()
+            .withName(pod.getMetadata().getName())
+            .withNamespace(namespace)
+            .endMetadata()
+            .withNewTarget()
+            .withKind("Node")
+            .withApiVersion("v1")
+            .withName(ControlPlane.NODE)
+            .endTarget()
+            .build();
+    client.bindings().inNamespace(namespace).resource(binding).create();
   }
 
   /** The Job's pods that are not finished and not being deleted. */
@@ -75,9 +83,13 @@ public final class Kubelet {
     return "Succeeded".equals(phase) || "Failed".equals(phase);
   }
 
-  /** Writes the status of a pod whose trainer container runs. */
+  /** Writes the status of a pod whose trainer container runs, started now. */
   public void running(Pod pod) {
-    String now = now();
+    running(pod, now());
+  }
+
+  /** Writes the status of a pod whose trainer container runs, started at {@code startedAt}. */
+  public void running(Pod pod, String startedAt) {
     writeStatus(
         pod,
         "Running",
@@ -91,7 +103,7 @@ public final class Kubelet {
             .withStarted(true)
             .withNewState()
             .withNewRunning()
-            .withStartedAt(now)
+            .withStartedAt(startedAt)
             .endRunning()
             .endState()
             .build());
@@ -99,6 +111,15 @@ public final class Kubelet {
 
   /** Writes the status of a pod whose trainer container exited. */
   public void terminated(Pod pod, int exitCode, String reason, String message) {
+    terminated(pod, exitCode, reason, message, null);
+  }
+
+  /**
+   * Writes the status of a pod whose trainer container exited.
+   *
+   * @param startedAt when the container started; null when not known
+   */
+  public void terminated(Pod pod, int exitCode, String reason, String message, String startedAt) {
     writeStatus(
         pod,
         exitCode == 0 ? "Succeeded" : "Failed",
@@ -115,6 +136,7 @@ public final class Kubelet {
             .withExitCode(exitCode)
             .withReason(reason)
             .withMessage(message)
+            .withStartedAt(startedAt)
             .withFinishedAt(now())
             .endTerminated()
             .endState()
@@ -130,12 +152,16 @@ public final class Kubelet {
         .editStatus(
             p -> {
               p.getStatus().setPhase(phase);
-              p.getStatus().setHostIP("127.0.0.1");
-              p.getStatus().setHostIPs(List.of(new HostIPBuilder().withIp("127.0.0.1").build()));
-              p.getStatus().setPodIP("127.0.0.1");
-              p.getStatus().setPodIPs(List.of(new PodIPBuilder().withIp("127.0.0.1").build()));
+              p.getStatus().setHostIP(POD_IP);
+              p.getStatus().setHostIPs(List.of(new HostIPBuilder().withIp(POD_IP).build()));
+              p.getStatus().setPodIP(POD_IP);
+              p.getStatus().setPodIPs(List.of(new PodIPBuilder().withIp(POD_IP).build()));
               if (p.getStatus().getStartTime() == null) {
-                p.getStatus().setStartTime(now());
+                p.getStatus()
+                    .setStartTime(
+                        container.getState().getRunning() != null
+                            ? container.getState().getRunning().getStartedAt()
+                            : now());
               }
               p.getStatus().setConditions(conditions);
               p.getStatus().setContainerStatuses(List.of(container));
@@ -159,7 +185,8 @@ public final class Kubelet {
         .build();
   }
 
-  private static String now() {
+  /** A timestamp as the kubelet writes it (seconds). */
+  public static String now() {
     return Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
   }
 }
