@@ -22,6 +22,8 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
+import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReview;
+import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
@@ -42,21 +44,23 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 
 /**
  * helm/kdflow installed into a real API server (RBAC authorization on) by helm-java, and the
  * operator run with a token of the chart's ServiceAccount, as in its pod, with the configuration
  * the chart's Deployment gives it. It goes through everything that makes API requests: new children
- * (a new claim, an existing one), suspend, a restart (children deleted), an invalid spec (status
- * and a Warning event) and leader election. The API server's audit log then shows that no request
- * was refused (the RBAC is enough) and that every permission the chart grants was used (nothing
- * granted for nothing).
+ * (a new claim, an existing one), suspend, a restart (children deleted), a ConfigMap left from an
+ * earlier attempt (replaced), an invalid spec (status and a Warning event) and leader election. The
+ * API server's audit log then shows that no request was refused (the RBAC is enough) and that every
+ * permission the chart grants was used (nothing granted for nothing).
  *
- * <p>The chart watches one namespace here (a Role there, the other mode renders the same rules into
- * a ClusterRole: {@link HelmChartIT}), so this operator never touches other tests' experiments on
- * the shared control plane.
+ * <p>The operator runs with the chart watching one namespace (a Role there), so it never touches
+ * other tests' experiments on the shared control plane. The default, cluster-wide install (the same
+ * rules in a ClusterRole) is checked with the API server's SubjectAccessReview instead.
  */
 @RealCluster
 class ChartOnApiServerIT {
@@ -148,7 +152,23 @@ class ChartOnApiServerIT {
               TrainerStatusSource.NONE);
       operator.start();
       try {
-        runEveryKindOfReconciliation(plane, admin, watched);
+        try {
+          runEveryKindOfReconciliation(plane, admin, watched);
+        } catch (ConditionTimeoutException e) {
+          // Most likely the operator was refused something it needed: say what.
+          List<RbacUsage.Request> refused =
+              RbacUsage.of(username, Files.readAllLines(plane.auditLog())).forbidden();
+          if (!refused.isEmpty()) {
+            throw new AssertionError(
+                "refused to the operator (grant them in helm/kdflow/templates/_rbac-rules.tpl): "
+                    + refused.stream()
+                        .map(r -> r.permission() + " (" + r.uri() + ")")
+                        .distinct()
+                        .collect(Collectors.joining(", ")),
+                e);
+          }
+          throw e;
+        }
         awaitEveryGrantedPermissionUsed(plane, username, rules, admin, watched);
       } finally {
         operator.operator().stop();
@@ -162,7 +182,76 @@ class ChartOnApiServerIT {
         .isSubsetOf(RbacUsage.granted(allowed));
   }
 
-  /** Creates, suspends, restarts and invalidates experiments; waits for each outcome. */
+  /**
+   * The default install (every namespace): the API server's authorizer lets the ServiceAccount do
+   * what the chart grants in any namespace, leases only in the release namespace, nothing else.
+   */
+  @Test
+  void theClusterWideInstallGrantsTheSameInEveryNamespaceAndLeasesOnlyAtHome(ControlPlane plane) {
+    KubernetesClient admin = plane.client();
+    String releaseNamespace = plane.createNamespace("kdflow-all");
+    String anyNamespace = plane.createNamespace("team");
+    String release = "kdflow-cluster-wide";
+    new Helm(RenderedChart.chartDir())
+        .install()
+        .withName(release)
+        .withNamespace(releaseNamespace)
+        .withKubeConfig(plane.kubeconfig())
+        .call();
+    String serviceAccount =
+        admin
+            .apps()
+            .deployments()
+            .inNamespace(releaseNamespace)
+            .withName(release)
+            .get()
+            .getSpec()
+            .getTemplate()
+            .getSpec()
+            .getServiceAccountName();
+    String username = "system:serviceaccount:" + releaseNamespace + ":" + serviceAccount;
+
+    for (Permission p : RbacUsage.granted(HelmChartIT.WATCHED_NAMESPACE_RULES)) {
+      assertThat(allowed(admin, username, anyNamespace, p)).as(p + " in " + anyNamespace).isTrue();
+    }
+    for (Permission p : RbacUsage.granted(HelmChartIT.LEADER_ELECTION_RULES)) {
+      assertThat(allowed(admin, username, releaseNamespace, p)).as(p + " at home").isTrue();
+      assertThat(allowed(admin, username, anyNamespace, p)).as(p + " elsewhere").isFalse();
+    }
+    for (Permission p :
+        List.of(
+            new Permission("get", "", "secrets"),
+            new Permission("delete", "", "persistentvolumeclaims"),
+            new Permission("update", "kdflow.dev", "kdexperiments"),
+            new Permission("create", "", "pods"))) {
+      assertThat(allowed(admin, username, anyNamespace, p)).as(p.toString()).isFalse();
+    }
+  }
+
+  /** The API server's answer to a SubjectAccessReview for this user. */
+  private static boolean allowed(
+      KubernetesClient admin, String username, String namespace, Permission permission) {
+    String[] resource = permission.resource().split("/", 2);
+    SubjectAccessReview review =
+        new SubjectAccessReviewBuilder()
+            .withNewSpec()
+            .withUser(username)
+            .withNewResourceAttributes()
+            .withNamespace(namespace)
+            .withVerb(permission.verb())
+            .withGroup(permission.group())
+            .withResource(resource[0])
+            .withSubresource(resource.length > 1 ? resource[1] : null)
+            .endResourceAttributes()
+            .endSpec()
+            .build();
+    return admin.authorization().v1().subjectAccessReview().create(review).getStatus().getAllowed();
+  }
+
+  /**
+   * Creates experiments (a new claim, an existing one), suspends and restarts one, has a ConfigMap
+   * of an earlier attempt replaced and one spec found invalid; waits for each outcome.
+   */
   private static void runEveryKindOfReconciliation(
       ControlPlane plane, KubernetesClient admin, String namespace) {
     apply(plane, namespace, KD.formatted("new-claim"));
@@ -285,7 +374,7 @@ class ChartOnApiServerIT {
                 unused.addAll(missing);
                 return missing.isEmpty();
               });
-    } catch (org.awaitility.core.ConditionTimeoutException e) {
+    } catch (ConditionTimeoutException e) {
       throw new AssertionError(
           "granted by helm/kdflow/templates/_rbac-rules.tpl but never used by the operator"
               + " (remove them): "
