@@ -10,6 +10,12 @@
 # Environment: KDFLOW_K8S_CACHE (default ~/.cache/kdflow/k8s), KDFLOW_K8S_VERSION (default below).
 # No kube-scheduler is started: the test harness binds pods itself (Binding subresource). No kubelet
 # either: the harness plays it for the pods it binds.
+#
+# The API server writes an audit log, DIR/logs/audit.log (JSON lines, metadata only), of every
+# request made by a service account outside kube-system: in these tests that is only an operator
+# run as its chart's ServiceAccount, so a test can list the (verb, resource) pairs it used. The
+# OwnerReferencesPermissionEnforcement admission plugin is on, as on OpenShift: setting
+# blockOwnerDeletion on a child needs "update" on the owner's finalizers subresource.
 set -euo pipefail
 
 K8S_VERSION=${KDFLOW_K8S_VERSION:-v1.34.4}
@@ -227,6 +233,19 @@ extendedKeyUsage=serverAuth"
   openssl genrsa -out "$pki/service-account.key" 2048 2>/dev/null
   openssl rsa -in "$pki/service-account.key" -pubout -out "$pki/service-account.pub" 2>/dev/null
 
+  # Rules match in order: controllers (kube-system service accounts) and people are not logged.
+  cat >"$dir/audit-policy.yaml" <<EOF
+apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+  - level: None
+    userGroups: ["system:serviceaccounts:kube-system"]
+  - level: Metadata
+    userGroups: ["system:serviceaccounts"]
+  - level: None
+EOF
+
   # --unsafe-no-fsync: throwaway test data; fsync on a loaded shared disk dominates latency.
   start_process "$dir" etcd "$BIN_DIR/etcd" \
     --data-dir "$dir/etcd" \
@@ -252,7 +271,12 @@ extendedKeyUsage=serverAuth"
     --service-account-key-file "$pki/service-account.pub" \
     --service-account-signing-key-file "$pki/service-account.key" \
     --service-cluster-ip-range 10.0.0.0/24 \
-    --allow-privileged=true
+    --allow-privileged=true \
+    --enable-admission-plugins OwnerReferencesPermissionEnforcement \
+    --audit-policy-file "$dir/audit-policy.yaml" \
+    --audit-log-path "$dir/logs/audit.log" \
+    --audit-log-format json \
+    --audit-log-mode blocking
 
   write_kubeconfig "$dir/kubeconfig" "$server" "$pki" admin
   write_kubeconfig "$dir/controller-manager.kubeconfig" "$server" "$pki" controller-manager

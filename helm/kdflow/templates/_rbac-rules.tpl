@@ -1,42 +1,48 @@
 {{/*
-The one place that lists what the operator may do. Only verbs the operator uses; a test asserts
-these exact rules for both RBAC modes.
+The one place that lists what the operator may do. Only verbs the operator uses: HelmChartIT
+asserts these exact rules for both RBAC modes, and ChartOnApiServerIT runs the operator as the
+chart's ServiceAccount on a real API server and checks every verb here is used and none refused.
+The operator reads through informers (list, watch; never get) and writes children and status
+with server-side apply (patch; create when the object is new).
 */}}
 
 {{/* Rules in every namespace the operator watches (ClusterRole or one Role per namespace). */}}
 {{- define "kdflow.rbac.watchedNamespaceRules" -}}
 - apiGroups: ["kdflow.dev"]
   resources: ["kdexperiments"]
-  verbs: ["get", "list", "watch", "patch", "update"]
+  verbs: ["list", "watch"]
 - apiGroups: ["kdflow.dev"]
   resources: ["kdexperiments/status"]
-  verbs: ["get", "patch", "update"]
-- apiGroups: ["kdflow.dev"]
-  resources: ["kdexperiments/finalizers"]
-  verbs: ["update"]
+  verbs: ["patch"]
+# JOSDK writes ConfigMaps without server-side apply: create, then update (a ConfigMap left from an
+# earlier attempt is replaced).
 - apiGroups: [""]
   resources: ["configmaps"]
-  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+  verbs: ["list", "watch", "create", "update", "delete"]
 # Checkpoint claims are created, never deleted or rewritten by the operator.
 - apiGroups: [""]
   resources: ["persistentvolumeclaims"]
-  verbs: ["get", "list", "watch", "create", "update", "patch"]
+  verbs: ["list", "watch", "create", "patch"]
 # Pods are only read: exit codes, termination messages and pod IPs of training pods.
 - apiGroups: [""]
   resources: ["pods"]
-  verbs: ["get", "list", "watch"]
+  verbs: ["list", "watch"]
+# Every event has a name of its own: created, never patched.
 - apiGroups: [""]
   resources: ["events"]
-  verbs: ["create", "patch"]
+  verbs: ["create"]
+# update: suspend and resume change the existing Job.
 - apiGroups: ["batch"]
   resources: ["jobs"]
-  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+  verbs: ["list", "watch", "create", "update", "patch", "delete"]
 {{- end -}}
 
 {{/* Leader election, in the release namespace only. */}}
 {{- define "kdflow.rbac.leaderElectionRules" -}}
+# The lease is read, created and renewed (patch); JOSDK also refuses to start leader election
+# unless the account may get, create and update leases (a SelfSubjectRulesReview at start-up).
 - apiGroups: ["coordination.k8s.io"]
   resources: ["leases"]
-  verbs: ["get", "list", "watch", "create", "update", "patch"]
+  verbs: ["get", "create", "update", "patch"]
 {{- end -}}
 

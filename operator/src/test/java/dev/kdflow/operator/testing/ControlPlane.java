@@ -201,6 +201,14 @@ public final class ControlPlane {
     return client;
   }
 
+  /**
+   * The API server's audit log: JSON lines, one per request of a service account outside
+   * kube-system (see k8s/control-plane.sh).
+   */
+  public Path auditLog() {
+    return dir.resolve("logs/audit.log");
+  }
+
   /** The admin kubeconfig file. */
   public Path kubeconfig() {
     return kubeconfig;
