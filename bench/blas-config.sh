@@ -23,6 +23,7 @@ verbose() { # label command...: the library lines of one student step and one te
       | sed "s/^/  $label $mode: /"
   done
 }
+echo "Debian's BLAS (python3-torch 1.13 links libblas.so.3): $(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3 2>/dev/null || echo none)"
 for peer in "$@"; do
   label=${peer%%=*} py=${peer#*=}
   echo "== $label ($py)"
