@@ -27,7 +27,7 @@ while [[ $# -gt 0 ]]; do
     --teacher-dtype) dtype="$2"; shift 2 ;;
     --torch-venv) venv="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,/^[^#]/{/^#/p}' "$0"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done

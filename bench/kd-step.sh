@@ -39,7 +39,7 @@ while [[ $# -gt 0 ]]; do
     --no-debian) debian=0; shift ;;
     --glibc) glibc=1; shift ;;
     --isa-cap-both) cap_both=1; shift ;;
-    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,/^[^#]/{/^#/p}' "$0"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
