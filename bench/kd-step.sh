@@ -1,21 +1,30 @@
 #!/usr/bin/env bash
 # KD training-step time of kdflow's trainer against PyTorch eager on the shared workload
-# (../shared/bench/README.md): for each mode, kdflow's JVM and the PyTorch reference run
-# alternately (A B A B ...), both with tcmalloc preloaded, and a table gives kdflow's and
-# PyTorch's ms/step (median over processes) and the throughput ratio kdflow img/s ÷ PyTorch img/s.
-# Raw JSON lines and the table go to --out (default runs/bench/kd-step).
+# (../shared/bench/README.md), against two peers: PyTorch 2.7.1 from PyPI (the libtorch version
+# DJL bundles, what SuperGradients users install; a venv outside the repository) and Debian's
+# python3-torch 1.13 (OpenBLAS). For each mode kdflow and the peers run alternately
+# (kdflow, 2.7.1, 1.13, kdflow, ...), all with tcmalloc preloaded; the table gives each side's
+# ms/step and img/s (median over processes) and kdflow img/s ÷ peer img/s. The CPU, and the BLAS /
+# oneDNN each side links, go to --out/config.txt and the table's header.
+# Raw JSON lines, config and table go to --out (default runs/bench/kd-step).
 #   bench/kd-step.sh                                   # full, teacher, student; 3 processes a side
-#   bench/kd-step.sh --modes full --steps 20 --warmup 5 --reps 3 --processes 3
-#   bench/kd-step.sh --glibc                           # glibc malloc on both sides instead
-# Options: --modes LIST (full,teacher,student)  --threads N (2)  --steps N (100)  --warmup N (20)
+#   bench/kd-step.sh --modes student --processes 5
+#   bench/kd-step.sh --glibc                           # glibc malloc on every side instead
+# Options: --modes LIST (full,teacher,student)  --threads N (2)  --steps N (50)  --warmup N (10)
 #          --reps N (3)  --processes N (3)  --out DIR  --reference FILE (pytorch_kd_step.py)
-#          --glibc  --isa-cap-both (opt-in experiment: cap oneDNN on both sides at
-#          ONEDNN_MAX_CPU_ISA, default AVX2; off by default, neither side is capped)
+#          --torch-venv DIR (~/.cache/kdflow/torch-2.7.1; missing: that column is skipped
+#          with a warning)  --no-debian (skip the 1.13 column)
+#          --glibc  --isa-cap-both (opt-in experiment: cap oneDNN on every side at
+#          ONEDNN_MAX_CPU_ISA, default AVX2; off by default, no side is capped)
 # Environment: JAVA_OPTS (extra JVM options, e.g. -Dkdflow.teacher.foldBatchNorm=false).
+# Set up the peers once: python3 -m venv ~/.cache/kdflow/torch-2.7.1 &&
+#   ~/.cache/kdflow/torch-2.7.1/bin/pip install torch==2.7.1 numpy;
+#   apt-get install -y python3-torch libopenblas0-openmp libtcmalloc-minimal4 dataset-fashion-mnist
 set -euo pipefail
 cd "$(dirname "$0")/.."
-modes=full,teacher,student threads=2 steps=100 warmup=20 reps=3 processes=3
+modes=full,teacher,student threads=2 steps=50 warmup=10 reps=3 processes=3
 out=runs/bench/kd-step reference=../shared/bench/pytorch_kd_step.py glibc=0 cap_both=0
+venv="$HOME/.cache/kdflow/torch-2.7.1" debian=1
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --modes) modes="$2"; shift 2 ;;
@@ -26,21 +35,36 @@ while [[ $# -gt 0 ]]; do
     --processes) processes="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
     --reference) reference="$2"; shift 2 ;;
+    --torch-venv) venv="$2"; shift 2 ;;
+    --no-debian) debian=0; shift ;;
     --glibc) glibc=1; shift ;;
     --isa-cap-both) cap_both=1; shift ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,/^[^#]/{/^#/p}' "$0"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
 [[ -f "$reference" ]] || { echo "PyTorch reference not found: $reference (--reference)" >&2; exit 2; }
-python=/usr/bin/python3
-"$python" -c 'import torch' 2>/dev/null \
-  || { echo "PyTorch missing: apt-get install -y python3-torch" >&2; exit 2; }
-# Debian's reference BLAS makes the PyTorch student ~40x slower: an unfair peer
-if ! dpkg-query -W -f='${Status}' libopenblas0-openmp 2>/dev/null | grep -q 'ok installed'; then
-  echo "WARNING: libopenblas0-openmp is not installed; PyTorch runs on a slow BLAS" \
-    "(apt-get install -y libopenblas0-openmp)" >&2
+# the peers: label and interpreter, primary first
+peers=()
+if [[ -x "$venv/bin/python" ]] && "$venv/bin/python" -c 'import torch' 2>/dev/null; then
+  peers+=("pytorch-2.7.1=$venv/bin/python")
+else
+  echo "WARNING: no PyTorch venv at $venv (--torch-venv); the PyTorch 2.7.1 column is skipped" >&2
 fi
+if [[ $debian == 1 ]]; then
+  if /usr/bin/python3 -c 'import torch' 2>/dev/null; then
+    peers+=("pytorch-1.13=/usr/bin/python3")
+    # Debian's reference BLAS makes the PyTorch student ~40x slower: an unfair peer
+    if ! dpkg-query -W -f='${Status}' libopenblas0-openmp 2>/dev/null | grep -q 'ok installed'; then
+      echo "WARNING: libopenblas0-openmp is not installed; Debian's PyTorch runs on a slow BLAS" \
+        "(apt-get install -y libopenblas0-openmp)" >&2
+    fi
+  else
+    echo "WARNING: Debian's python3-torch missing (apt-get install -y python3-torch); column skipped" >&2
+  fi
+fi
+[[ ${#peers[@]} -gt 0 ]] || { echo "no PyTorch peer to compare with (see --help)" >&2; exit 2; }
+python=/usr/bin/python3
 preload=
 if [[ $glibc == 0 ]]; then
   preload=/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4
@@ -48,7 +72,7 @@ if [[ $glibc == 0 ]]; then
     || { echo "tcmalloc missing: apt-get install -y libtcmalloc-minimal4 (or --glibc)" >&2; exit 2; }
 fi
 
-mvn -o -q -pl bench -am compile dependency:build-classpath \
+"$PWD/mvnw" -B -o -q -pl bench -am compile dependency:build-classpath \
   -Dmdep.outputFile=target/classpath.txt >/dev/null
 cp="api/target/classes:trainer-image/target/classes:bench/target/classes:$(cat bench/target/classpath.txt)"
 # Neither side caps oneDNN's instruction set unless asked: --isa-cap-both caps both at $isa, and
@@ -66,6 +90,7 @@ fi
 mkdir -p "$out"
 raw="$out/results.jsonl"
 : >"$raw"
+bench/blas-config.sh "${peers[@]}" >"$out/config.txt" 2>&1 || true
 flags=(--threads "$threads" --steps "$steps" --warmup "$warmup" --reps "$reps")
 
 run_kdflow() {
@@ -73,41 +98,52 @@ run_kdflow() {
     java -Dai.djl.offline=true -Dorg.slf4j.simpleLogger.defaultLogLevel=error ${JAVA_OPTS:-} \
     -cp "$cp" dev.kdflow.bench.KDStepBenchmark "$1" "${flags[@]}" 2>/dev/null | tail -n 1
 }
-run_pytorch() {
-  env ${preload:+LD_PRELOAD=$preload} "${cap[@]}" "$python" "$reference" "$1" "${flags[@]}" | tail -n 1
+run_pytorch() { # label=python mode: the reference's JSON line, its impl prefixed by the label
+  env ${preload:+LD_PRELOAD=$preload} "${cap[@]}" "${1#*=}" "$reference" "$2" "${flags[@]}" \
+    2>/dev/null | tail -n 1 | sed "s/\"impl\": \"/\"impl\": \"${1%%=*}|/"
 }
 
 IFS=, read -r -a mode_list <<<"$modes"
 for mode in "${mode_list[@]}"; do
   for ((p = 1; p <= processes; p++)); do
-    echo "$mode: process $p/$processes (kdflow, then PyTorch)" >&2
+    echo "$mode: process $p/$processes (kdflow, then each PyTorch)" >&2
     run_kdflow "$mode" | tee -a "$raw" >&2
-    run_pytorch "$mode" | tee -a "$raw" >&2
+    for peer in "${peers[@]}"; do
+      run_pytorch "$peer" "$mode" | tee -a "$raw" >&2
+    done
   done
 done
 
 allocator=$([[ $glibc == 1 ]] && echo glibc || echo tcmalloc)
-"$python" - "$raw" "$out/table.md" "$allocator" "$threads" "$steps" "$warmup" "$reps" \
-  "$processes" "$isa_note" <<'PY'
+"$python" - "$raw" "$out/table.md" "$out/config.txt" "$allocator" "$threads" "$steps" "$warmup" \
+  "$reps" "$processes" "$isa_note" <<'PY'
 import json, statistics, sys
-raw, table, alloc, threads, steps, warmup, reps, procs, isa_note = sys.argv[1:]
+raw, table, config, alloc, threads, steps, warmup, reps, procs, isa_note = sys.argv[1:]
 rows = [json.loads(l) for l in open(raw) if l.strip().startswith("{")]
-def med(mode, prefix):
-    v = [r["median_ms_per_step"] for r in rows if r["mode"] == mode and r["impl"].startswith(prefix)]
+def side(r):
+    return r["impl"].split("|")[0] if "|" in r["impl"] else "kdflow"
+sides = list(dict.fromkeys(side(r) for r in rows))
+sides = ["kdflow"] + [s for s in sides if s != "kdflow"]
+def med(mode, s):
+    v = [r["median_ms_per_step"] for r in rows if r["mode"] == mode and side(r) == s]
     return (statistics.median(v), v) if v else (None, v)
-impls = sorted({r["impl"] for r in rows})
+impls = sorted({r["impl"].split("|")[-1] for r in rows})
+cpu = [l for l in open(config) if l.startswith(("CPU:", "BLAS "))] if config else []
 lines = [f"KD step, batch 256, {threads} threads, {alloc}, {procs} processes a side "
-         f"(A B A B), {reps} reps of {warmup} warm-up + {steps} timed steps; "
-         f"{isa_note}; "
-         f"{', '.join(impls)}", "",
-         "| mode | kdflow ms/step | PyTorch ms/step | kdflow img/s ÷ PyTorch img/s |",
-         "|---|---|---|---|"]
+         f"(interleaved), {reps} reps of {warmup} warm-up + {steps} timed steps; "
+         f"{isa_note}; {', '.join(impls)}"] + [l.rstrip() for l in cpu] + [""]
+peers = sides[1:]
+head = ["mode"] + [f"{s} ms/step (processes)" for s in sides] + [f"{s} img/s" for s in sides] \
+    + [f"kdflow ÷ {p} (img/s)" for p in peers]
+lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+fmt = lambda m, v: "n/a" if m is None else f"{m:.1f} ({', '.join(f'{x:.0f}' for x in v)})"
 for mode in dict.fromkeys(r["mode"] for r in rows):
-    k, kv = med(mode, "kdflow")
-    t, tv = med(mode, "pytorch")
-    ratio = f"{t / k:.2f}" if k and t else "n/a"
-    fmt = lambda m, v: "n/a" if m is None else f"{m:.1f} ({', '.join(f'{x:.0f}' for x in v)})"
-    lines.append(f"| {mode} | {fmt(k, kv)} | {fmt(t, tv)} | {ratio} |")
+    ms = {s: med(mode, s) for s in sides}
+    cells = [mode] + [fmt(*ms[s]) for s in sides]
+    cells += ["n/a" if ms[s][0] is None else f"{256 / ms[s][0] * 1000:.0f}" for s in sides]
+    k = ms["kdflow"][0]
+    cells += [f"{ms[p][0] / k:.2f}" if k and ms[p][0] else "n/a" for p in peers]
+    lines.append("| " + " | ".join(cells) + " |")
 text = "\n".join(lines) + "\n"
 open(table, "w").write(text)
 print(text, end="")

@@ -1,5 +1,6 @@
 package dev.kdflow.bench;
 
+import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -56,11 +57,14 @@ import java.util.Map;
  * </ul>
  *
  * <p>Timing: {@code reps} repetitions of {@code warmup} untimed and {@code steps} timed steps, read
- * from the trainer's step events; prints one JSON line with the reference's fields.
+ * from the trainer's step events; prints one JSON line with the reference's fields. {@code
+ * --profile FILE} writes libtorch's profiler trace (Chrome trace JSON: every op with its time) of
+ * the first repetition's timed training steps. {@code --device gpu} runs on the first GPU and fails
+ * when the engine sees none (it never runs on the CPU in a GPU's place).
  *
  * <pre>
  * usage: KDStepBenchmark full|teacher|student [--threads 2] [--steps 100] [--warmup 20] [--reps 3]
- *        [--train-limit N] [--data DIR]
+ *        [--train-limit N] [--data DIR] [--profile TRACE.json] [--device cpu|gpu]
  * </pre>
  */
 public final class KDStepBenchmark {
@@ -96,7 +100,9 @@ public final class KDStepBenchmark {
       int reps,
       Integer trainLimit,
       String data,
-      int batch) {
+      int batch,
+      String profile,
+      String device) {
     /** Checks the values. */
     public Settings {
       if (!List.of("full", "teacher", "student").contains(mode)) {
@@ -105,6 +111,9 @@ public final class KDStepBenchmark {
       // a step's start is the previous step's end, so the first timed step needs one before it
       if (threads < 1 || steps < 1 || warmup < 1 || reps < 1 || batch < 1) {
         throw new IllegalArgumentException("threads, steps, warmup, reps and batch must be >= 1");
+      }
+      if (!List.of("cpu", "gpu").contains(device)) {
+        throw new IllegalArgumentException("--device must be cpu or gpu, got " + device);
       }
     }
   }
@@ -125,7 +134,10 @@ public final class KDStepBenchmark {
     }
     Map<String, String> o =
         BenchOptions.parse(
-            args, 1, List.of("threads", "steps", "warmup", "reps", "train-limit", "data"));
+            args,
+            1,
+            List.of(
+                "threads", "steps", "warmup", "reps", "train-limit", "data", "profile", "device"));
     return new Settings(
         args[0],
         Integer.parseInt(o.getOrDefault("threads", "2")),
@@ -134,7 +146,9 @@ public final class KDStepBenchmark {
         Integer.parseInt(o.getOrDefault("reps", "3")),
         o.containsKey("train-limit") ? Integer.valueOf(o.get("train-limit")) : null,
         o.get("data"),
-        BATCH);
+        BATCH,
+        o.get("profile"),
+        o.getOrDefault("device", "cpu"));
   }
 
   /**
@@ -147,6 +161,13 @@ public final class KDStepBenchmark {
     int batch = s.batch();
     Engine engine = Engine.getEngine("PyTorch"); // loads the native library
     JniUtils.setNumThreads(s.threads());
+    Device device = s.device().equals("gpu") ? Device.gpu() : Device.cpu();
+    if (device.isGpu() && engine.getGpuCount() == 0) {
+      // never a silent CPU run under a GPU label
+      throw new IllegalStateException(
+          "--device gpu: DJL's PyTorch engine sees no GPU (check nvidia-smi, the CUDA build of"
+              + " libtorch and PYTORCH_FLAVOR); this benchmark never falls back to the CPU");
+    }
     int whole = train.size() / batch * batch;
     if (whole == 0) {
       throw new IllegalArgumentException("need at least " + batch + " training images");
@@ -154,7 +175,7 @@ public final class KDStepBenchmark {
     ImageData data = train.limit(whole);
     Normalization norm = new Normalization(new float[] {MEAN}, new float[] {STD});
     double[] msPerStep;
-    try (NDManager manager = NDManager.newBaseManager()) {
+    try (NDManager manager = NDManager.newBaseManager(device)) {
       Shape input = new Shape(1, 1, data.height(), data.width());
       engine.setRandomSeed(0);
       Block teacher = Models.build("resnet_small", Map.of(), manager, input);
@@ -173,6 +194,7 @@ public final class KDStepBenchmark {
     ObjectNode out = new ObjectMapper().createObjectNode();
     out.put("impl", "kdflow-djl-" + Engine.getDjlVersion());
     out.put("mode", s.mode());
+    out.put("device", device.toString());
     out.put("threads", s.threads());
     out.put("batch", batch);
     ArrayNode reps = out.putArray("ms_per_step_reps");
@@ -211,6 +233,11 @@ public final class KDStepBenchmark {
           public void onStep(StepRecord step) {
             int i = (int) step.step();
             stepEnd[i] = System.nanoTime();
+            if (s.profile() != null && i == s.warmup()) {
+              JniUtils.startProfile(false, false, false);
+            } else if (s.profile() != null && i == s.warmup() + s.steps()) {
+              JniUtils.stopProfile(s.profile());
+            }
             if (i == total) {
               trainer.requestStop();
             }

@@ -4,8 +4,6 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import dev.kdflow.trainer.data.BatchSource;
@@ -16,7 +14,8 @@ import java.util.Map;
 
 /**
  * One optimizer step on one batch: forward, loss, backward, a finite-loss check, optional global
- * gradient-norm clipping, the optimizer's update, zeroed gradients and the EMA update.
+ * gradient-norm clipping, the optimizer's update, the gradients dropped ({@link GradientRelease})
+ * and the EMA update.
  */
 final class TrainingStep {
   private final Engine engine;
@@ -93,7 +92,7 @@ final class TrainingStep {
     }
     optimizer.step(grads, lr);
     for (Parameter p : trainable.values()) {
-      JniUtils.zeroGrad((PtNDArray) p.getArray());
+      GradientRelease.release(p.getArray());
     }
     if (ema != null) {
       ema.update();
