@@ -181,7 +181,13 @@ class PodTemplateOnApiServerIT {
             .get()
             .getData()
             .get("experiment.yaml");
-    assertThat(experimentYaml).contains("path: \"/data/imagenette\"");
+    assertThat(
+            io.fabric8.kubernetes.client.utils.Serialization.unmarshal(
+                    experimentYaml, KDExperiment.class)
+                .getSpec()
+                .getDataset()
+                .getPath())
+        .isEqualTo("/data/imagenette");
   }
 
   static Stream<Arguments> rejectedAtAdmission() {
