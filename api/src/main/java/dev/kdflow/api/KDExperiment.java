@@ -1,6 +1,7 @@
 package dev.kdflow.api;
 
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.crdv2.generator.v1.SchemaCustomizer;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Categories;
@@ -60,9 +61,28 @@ import io.fabric8.kubernetes.model.annotation.Version;
     jsonPath = ".spec.teacher.architecture",
     priority = 1,
     getDescription = "Teacher architecture (empty for a TorchScript teacher).")
+@SchemaCustomizer(value = SchemaPatch.class, input = KDExperiment.SCHEMA_PATCH)
 public class KDExperiment extends CustomResource<KDExperimentSpec, KDExperimentStatus>
     implements Namespaced {
   private static final long serialVersionUID = 1L;
+
+  /**
+   * The descriptions kubectl explain shows for the kind, {@code .spec} and {@code .status}: their
+   * fields are declared in Fabric8's CustomResource, where no annotation can describe them.
+   */
+  static final String SCHEMA_PATCH =
+      """
+      {"description": "A knowledge-distillation experiment: a student trained from a frozen \
+      teacher. The operator runs it as a Job and reports progress, metrics and checkpoints in \
+      the status; kdflow run runs the same manifest locally.",
+       "properties": {
+         "spec": {"description": "The desired state: the training recipe (student, teacher, kd, \
+      training, dataset, checkpoints) the trainer runs, and how it runs on a cluster (image, \
+      resources, scheduling, podTemplate, storage, runPolicy)."},
+         "status": {"description": "The observed state, written by the operator: phase, \
+      conditions, the current attempt, progress, metrics and checkpoints reported by the \
+      trainer, and the last failure."}}}
+      """;
 
   public static final String GROUP = "kdflow.dev";
   public static final String VERSION = "v1alpha1";

@@ -84,6 +84,13 @@ public class KDExperimentSpec {
   private SchedulingSpec scheduling;
 
   @JsonPropertyDescription(
+      "Additions to the training pod: labels, annotations, ServiceAccount, RuntimeClass, image"
+          + " pull secrets, and the trainer container's env, envFrom, volumes and volumeMounts"
+          + " (e.g. a read-only dataset claim). Validated: nothing here may replace what the"
+          + " operator sets.")
+  private PodTemplateOverrides podTemplate;
+
+  @JsonPropertyDescription(
       "Checkpoint volume: an existing claim or a new one. Absent: an emptyDir (checkpoints are"
           + " lost with the pod, so a retried pod starts over).")
   private StorageSpec storage;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.crdv2.generator.v1.SchemaCustomizer;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.kubernetes.api.model.Condition;
 import java.util.ArrayList;
@@ -17,7 +18,30 @@ import lombok.Data;
  */
 @Data
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@SchemaCustomizer(value = SchemaPatch.class, input = KDExperimentStatus.SCHEMA_PATCH)
 public class KDExperimentStatus {
+  /**
+   * What the annotations cannot say: conditions as a list keyed by type (so server-side apply
+   * merges them per condition), and the descriptions of the metav1.Condition fields.
+   */
+  static final String SCHEMA_PATCH =
+      """
+      {"properties": {"conditions": {
+         "x-kubernetes-list-type": "map",
+         "x-kubernetes-list-map-keys": ["type"],
+         "items": {
+           "description": "A condition in the metav1.Condition shape.",
+           "required": ["type", "status"],
+           "properties": {
+             "type": {"description": "Ready, Succeeded, Stalled or Suspended."},
+             "status": {"description": "True, False or Unknown."},
+             "reason": {"description": "One CamelCase word saying why."},
+             "message": {"description": "What happened, for people."},
+             "lastTransitionTime": {"description": "When status last changed (RFC 3339)."},
+             "observedGeneration": {"description": "The metadata.generation the condition \
+      describes."}}}}}}
+      """;
+
   /** Condition type: the applied generation is training or has succeeded. */
   public static final String READY = "Ready";
 

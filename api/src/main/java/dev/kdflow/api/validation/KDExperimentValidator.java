@@ -40,6 +40,8 @@ public final class KDExperimentValidator {
       Pattern.compile(SchedulingSpec.DNS_SUBDOMAIN_PATTERN);
   private static final Pattern LABEL_VALUE = Pattern.compile(SchedulingSpec.LABEL_VALUE_PATTERN);
   private static final Pattern QUANTITY = Pattern.compile(ResourcesSpec.QUANTITY_PATTERN);
+  private static final Pattern EXTENDED_RESOURCE =
+      Pattern.compile(ResourcesSpec.EXTENDED_RESOURCE_PATTERN);
   private static final Pattern PATH_SEGMENT = Pattern.compile("^[A-Za-z0-9][-A-Za-z0-9_.]*$");
 
   /**
@@ -162,6 +164,7 @@ public final class KDExperimentValidator {
     scheduling(spec.getScheduling());
     storage(spec.getStorage());
     runPolicy(spec.getRunPolicy());
+    PodTemplateValidator.validate(spec, problems);
   }
 
   private void student(ModelSpec student) {
@@ -606,6 +609,30 @@ public final class KDExperimentValidator {
     }
     quantity(p + ".cpu", r.getCpu());
     quantity(p + ".memory", r.getMemory());
+    String gpu = r.getGpuResourceName();
+    if (gpu != null) {
+      String domain = gpu.contains("/") ? gpu.substring(0, gpu.indexOf('/')) : "";
+      if (!EXTENDED_RESOURCE.matcher(gpu).matches()) {
+        add(
+            p + ".gpuResourceName",
+            "must be an extended resource name <domain>/<name> such as nvidia.com/gpu,"
+                + " nvidia.com/mig-1g.10gb or amd.com/gpu, got '"
+                + gpu
+                + "'");
+      } else if (Set.of("kubernetes.io", "k8s.io").stream()
+          .anyMatch(k -> domain.equals(k) || domain.endsWith("." + k))) {
+        add(
+            p + ".gpuResourceName",
+            "'"
+                + gpu
+                + "' is in Kubernetes' own domain; use the device plugin's name, e.g."
+                + " nvidia.com/gpu");
+      } else if (r.getGpus() != null && r.getGpus() == 0) {
+        warn(
+            p + ".gpuResourceName",
+            "is ignored: gpus is 0, so the trainer asks for no GPU and trains on CPU");
+      }
+    }
   }
 
   private void scheduling(SchedulingSpec s) {
@@ -691,6 +718,12 @@ public final class KDExperimentValidator {
       name(p + ".storageClassName", s.getStorageClassName());
     } else if (claim && s.getStorageClassName() != null) {
       add(p + ".storageClassName", "only applies to a new claim (size); remove it");
+    }
+    if (claim && s.getClaimRetention() != null) {
+      add(
+          p + ".claimRetention",
+          "only applies to a claim the operator creates (size); the operator never deletes"
+              + " existingClaim, so remove claimRetention");
     }
     String mount = s.getMountPath();
     if (mount != null) {

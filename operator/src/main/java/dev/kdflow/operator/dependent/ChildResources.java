@@ -3,6 +3,7 @@ package dev.kdflow.operator.dependent;
 import dev.kdflow.api.CheckpointsSpec;
 import dev.kdflow.api.KDExperiment;
 import dev.kdflow.api.KDExperimentSpec;
+import dev.kdflow.api.PodTemplateOverrides;
 import dev.kdflow.api.ResourcesSpec;
 import dev.kdflow.api.RunPolicySpec;
 import dev.kdflow.api.SchedulingSpec;
@@ -10,12 +11,14 @@ import dev.kdflow.api.StorageSpec;
 import dev.kdflow.api.trainer.TrainerImageContract;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.PodSecurityContextBuilder;
+import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
 import io.fabric8.kubernetes.api.model.Volume;
@@ -28,6 +31,7 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -93,9 +97,30 @@ public final class ChildResources {
     return s != null && s.getSize() != null && s.getExistingClaim() == null;
   }
 
-  /** The checkpoint claim (only when {@link #wantsNewClaim}). */
+  /**
+   * True when the claim the operator creates goes with the experiment (storage.claimRetention:
+   * Delete): only then does it carry an owner reference for the garbage collector.
+   */
+  public static boolean claimDeletedWithExperiment(KDExperiment kdx) {
+    StorageSpec s = kdx.getSpec().getStorage();
+    return s != null && s.claimRetentionOrDefault() == StorageSpec.ClaimRetention.DELETE;
+  }
+
+  /**
+   * The checkpoint claim (only when {@link #wantsNewClaim}): owned by the experiment only when
+   * {@link #claimDeletedWithExperiment}, so by default deleting the experiment keeps the
+   * checkpoints.
+   */
   public static PersistentVolumeClaim claim(KDExperiment kdx) {
     StorageSpec s = kdx.getSpec().getStorage();
+    PersistentVolumeClaim claim = claimWithoutOwner(kdx, s);
+    if (claimDeletedWithExperiment(kdx)) {
+      claim.addOwnerReference(kdx);
+    }
+    return claim;
+  }
+
+  private static PersistentVolumeClaim claimWithoutOwner(KDExperiment kdx, StorageSpec s) {
     return new PersistentVolumeClaimBuilder()
         .withMetadata(metadata(kdx, ChildNames.claim(kdx), Map.of()))
         .withNewSpec()
@@ -156,6 +181,71 @@ public final class ChildResources {
 
   /** The training Job. */
   public static Job job(KDExperiment kdx, String defaultImage) {
+    Job job = jobWithoutOverrides(kdx, defaultImage);
+    applyPodOverrides(
+        kdx.getSpec().getPodTemplate(), job.getSpec().getTemplate(), ChildNames.CONTAINER);
+    return job;
+  }
+
+  /**
+   * Adds the user's {@code spec.podTemplate} to a pod template the operator built (the training
+   * Job's, or any other Job's that runs the trainer image): pod labels and annotations,
+   * ServiceAccount, RuntimeClass, image pull secrets, volumes, and the env, envFrom and
+   * volumeMounts of the container named {@code containerName}. What the operator set stays and
+   * wins: its labels and annotations are kept, its env comes after the user's (the later entry of a
+   * name counts), and volumes and mounts are only added. The validator rejects overrides that would
+   * clash, so nothing is dropped silently here.
+   *
+   * @param overrides spec.podTemplate, or null (then nothing changes)
+   * @param template the pod template to change in place
+   * @param containerName the container that gets env, envFrom and volumeMounts
+   */
+  public static void applyPodOverrides(
+      PodTemplateOverrides overrides,
+      io.fabric8.kubernetes.api.model.PodTemplateSpec template,
+      String containerName) {
+    if (overrides == null) {
+      return;
+    }
+    ObjectMeta meta = template.getMetadata();
+    if (overrides.getLabels() != null) {
+      Map<String, String> labels = new LinkedHashMap<>(overrides.getLabels());
+      labels.putAll(meta.getLabels() == null ? Map.of() : meta.getLabels());
+      meta.setLabels(labels);
+    }
+    if (overrides.getAnnotations() != null) {
+      Map<String, String> annotations = new LinkedHashMap<>(overrides.getAnnotations());
+      annotations.putAll(meta.getAnnotations() == null ? Map.of() : meta.getAnnotations());
+      meta.setAnnotations(annotations);
+    }
+    PodSpec pod = template.getSpec();
+    if (overrides.getServiceAccountName() != null) {
+      pod.setServiceAccountName(overrides.getServiceAccountName());
+    }
+    if (overrides.getRuntimeClassName() != null) {
+      pod.setRuntimeClassName(overrides.getRuntimeClassName());
+    }
+    pod.setImagePullSecrets(concat(pod.getImagePullSecrets(), overrides.getImagePullSecrets()));
+    pod.setVolumes(concat(pod.getVolumes(), overrides.getVolumes()));
+    Container container =
+        pod.getContainers().stream()
+            .filter(c -> containerName.equals(c.getName()))
+            .findFirst()
+            .orElseThrow(() -> new IllegalArgumentException("no container named " + containerName));
+    container.setEnv(concat(overrides.getEnv(), container.getEnv()));
+    container.setEnvFrom(concat(container.getEnvFrom(), overrides.getEnvFrom()));
+    container.setVolumeMounts(concat(container.getVolumeMounts(), overrides.getVolumeMounts()));
+  }
+
+  private static <T> List<T> concat(List<T> first, List<T> second) {
+    List<T> all = new ArrayList<>(first == null ? List.of() : first);
+    if (second != null) {
+      all.addAll(second);
+    }
+    return all;
+  }
+
+  private static Job jobWithoutOverrides(KDExperiment kdx, String defaultImage) {
     KDExperimentSpec spec = kdx.getSpec();
     RunPolicySpec run = spec.getRunPolicy() == null ? new RunPolicySpec() : spec.getRunPolicy();
     SchedulingSpec sched =
@@ -300,19 +390,22 @@ public final class ChildResources {
       q.put("memory", new Quantity(r.getMemory()));
     }
     if (r.getGpus() != null && r.getGpus() > 0) {
-      q.put(ResourcesSpec.GPU_RESOURCE, new Quantity(String.valueOf(r.getGpus())));
+      q.put(r.gpuResourceNameOrDefault(), new Quantity(String.valueOf(r.getGpus())));
     }
     return q;
   }
 
   /**
-   * Hash of the spec parts baked into the Job. Suspension, clean-up and the restart nonce are left
-   * out: changing them never needs a new Job.
+   * Hash of the spec parts baked into the Job. Suspension, clean-up, the claim's retention and the
+   * restart nonce are left out: changing them never needs a new Job.
    */
   public static String specHash(KDExperimentSpec spec) {
     KDExperimentSpec copy =
         Serialization.unmarshal(Serialization.asJson(spec), KDExperimentSpec.class);
     copy.setRestartNonce(null);
+    if (copy.getStorage() != null) {
+      copy.getStorage().setClaimRetention(null);
+    }
     if (copy.getRunPolicy() != null) {
       copy.getRunPolicy().setSuspend(null);
       copy.getRunPolicy().setTtlSecondsAfterFinished(null);

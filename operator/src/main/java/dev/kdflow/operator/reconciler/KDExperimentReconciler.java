@@ -12,6 +12,7 @@ import dev.kdflow.operator.dependent.ChildNames;
 import dev.kdflow.operator.dependent.ExperimentConfigMapDependent;
 import dev.kdflow.operator.dependent.NewClaimRequested;
 import dev.kdflow.operator.dependent.TrainingJobDependent;
+import dev.kdflow.operator.status.MissingClaims;
 import dev.kdflow.operator.status.PodFailures;
 import dev.kdflow.operator.status.StatusResolver;
 import dev.kdflow.operator.trainer.HttpTrainerStatusSource;
@@ -216,6 +217,25 @@ public class KDExperimentReconciler implements Reconciler<KDExperiment> {
       return UpdateControl.<KDExperiment>noUpdate().rescheduleAfter(STALE_JOB_RECHECK);
     }
 
+    // 5. Claims the user names must exist; otherwise say which, rather than leave a pod Pending.
+    if (cachedJob.isEmpty()) {
+      Optional<KDExperimentStatus> waiting =
+          MissingClaims.waiting(kdx, claim -> claimExists(context, kdx, claim), now);
+      if (waiting.isPresent()) {
+        if (!MissingClaims.isWaiting(old)) {
+          events.warning(
+              kdx,
+              MissingClaims.CLAIM_NOT_FOUND,
+              waiting.get().condition(KDExperimentStatus.READY).get().getMessage());
+        }
+        UpdateControl<KDExperiment> wait =
+            Objects.equals(waiting.get(), old)
+                ? UpdateControl.noUpdate()
+                : UpdateControl.patchStatus(withStatus(kdx, waiting.get()));
+        return wait.rescheduleAfter(config.pollInterval());
+      }
+    }
+
     context.managedWorkflowAndDependentResourceContext().put(OperatorConfig.class, config);
     context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
 
@@ -284,6 +304,17 @@ public class KDExperimentReconciler implements Reconciler<KDExperiment> {
     }
     Duration left = Duration.between(now, due);
     return Optional.of(left.isNegative() ? Duration.ZERO : left);
+  }
+
+  private static boolean claimExists(
+      Context<KDExperiment> context, KDExperiment kdx, String claim) {
+    return context
+            .getClient()
+            .persistentVolumeClaims()
+            .inNamespace(kdx.getMetadata().getNamespace())
+            .withName(claim)
+            .get()
+        != null;
   }
 
   private static void deleteChildren(KDExperiment kdx, Context<KDExperiment> context) {

@@ -150,9 +150,20 @@ class CrdTest {
     assertThat(missing).isEmpty();
   }
 
-  /** Kubernetes' own types (tolerations, affinity, conditions) are documented upstream. */
+  /**
+   * Kubernetes' own types (tolerations, affinity, the pod template's volumes, mounts, env and pull
+   * secrets) are documented upstream; the fields that hold them are described here, and so are the
+   * conditions' fields (KDExperimentStatus adds their descriptions).
+   */
   private static final Set<String> UPSTREAM =
-      Set.of("spec.scheduling.tolerations", "spec.scheduling.affinity", "status.conditions");
+      Set.of(
+          "spec.scheduling.tolerations",
+          "spec.scheduling.affinity",
+          "spec.podTemplate.imagePullSecrets",
+          "spec.podTemplate.env",
+          "spec.podTemplate.envFrom",
+          "spec.podTemplate.volumes",
+          "spec.podTemplate.volumeMounts");
 
   private static void walk(String path, JSONSchemaProps s, List<String> missing) {
     if (UPSTREAM.contains(path)) {

@@ -472,15 +472,18 @@ class EndToEndIT {
     assertThat(epochRecords(experimentDir("pausable"))).containsExactly(1, 2, 3);
   }
 
+  /**
+   * As {@code kubectl patch --type=merge} does: no resourceVersion precondition, so the operator's
+   * status writes while the trainer reports progress cannot make the change fail with a conflict.
+   */
   void setSuspend(String name, boolean suspend) {
     client
         .resources(KDExperiment.class)
         .inNamespace(ns)
         .withName(name)
-        .edit(
-            k -> {
-              k.getSpec().getRunPolicy().setSuspend(suspend);
-              return k;
-            });
+        .patch(
+            io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+                io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+            "{\"spec\":{\"runPolicy\":{\"suspend\":" + suspend + "}}}");
   }
 }

@@ -49,6 +49,7 @@ class GitOpsExamplesIT {
         .containsExactly(
             org.assertj.core.groups.Tuple.tuple("Namespace", "kdflow-examples"),
             org.assertj.core.groups.Tuple.tuple("PersistentVolumeClaim", "kdflow-checkpoints"),
+            org.assertj.core.groups.Tuple.tuple("PersistentVolumeClaim", "fashion-mnist-data"),
             org.assertj.core.groups.Tuple.tuple("KDExperiment", "fashion-mnist-kd"));
     ExampleCluster.apply(client, crd, objects);
 

@@ -46,6 +46,10 @@ import org.junit.jupiter.api.Test;
 class QuickstartDocIT {
   static final Path DOC = RepositoryFiles.resolve("docs/cluster-quickstart.md");
   static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+  /** The claim the quick start's dataset lives on (examples/gitops/base). */
+  static final String DATASET_CLAIM = "fashion-mnist-data";
+
   static final Set<String> OPTIONS_WITH_VALUES =
       Set.of(
           "-n",
@@ -92,6 +96,10 @@ class QuickstartDocIT {
             "helm install kdflow helm/kdflow --namespace kdflow-system --create-namespace"
                 + " --set operator.image.repository=registry.example.com/kdflow/kdflow-operator"
                 + " --set trainer.image.repository=registry.example.com/kdflow/kdflow-trainer",
+            "kubectl apply -k examples/gitops/dataset",
+            "kubectl -n kdflow-examples wait --for=condition=complete"
+                + " job/fashion-mnist-data-loader --timeout=15m",
+            "kubectl apply -k examples/gitops/teacher",
             "kubectl apply -k examples/gitops",
             "kubectl -n kdflow-examples get kdx -w",
             "kubectl -n kdflow-examples wait --for=condition=Succeeded kdx/fashion-mnist-kd"
@@ -222,6 +230,15 @@ class QuickstartDocIT {
           assertThat(conditionStatus(experiment(namespace, target), condition))
               .as("condition %s of %s", condition, target)
               .isEqualTo("True");
+        } else if (target.startsWith("job/")) {
+          // The dataset loader: it must mount the claim the experiments read dataset.path from.
+          assertThat(condition).isEqualTo("complete");
+          io.fabric8.kubernetes.api.model.batch.v1.Job job =
+              client.batch().v1().jobs().inNamespace(namespace).withName(target.substring(4)).get();
+          assertThat(job).as("%s in namespace %s", target, namespace).isNotNull();
+          assertThat(job.getSpec().getTemplate().getSpec().getVolumes())
+              .extracting(v -> v.getPersistentVolumeClaim().getClaimName())
+              .containsExactly(DATASET_CLAIM);
         } else if (target.startsWith("pod/")) {
           assertThat(pod(namespace, target.substring(4))).isNotNull();
           assertThat(condition).isEqualTo("Ready");
@@ -263,7 +280,7 @@ class QuickstartDocIT {
       }
       String group =
           object.getApiVersion().contains("/") ? object.getApiVersion().split("/")[0] : "";
-      if (group.isEmpty() || group.equals("kdflow.dev")) {
+      if (group.isEmpty() || group.equals("kdflow.dev") || group.equals("batch")) {
         served.add(object);
       } else if (object.getKind().equals("Application")) {
         // Argo CD's CRD is not in this API server: check where the Application points instead.
@@ -371,6 +388,24 @@ class QuickstartDocIT {
     ((List<Map<String, Object>>) status.get("conditions"))
         .forEach(c -> c.put("observedGeneration", generation));
     String name = experiment.getMetadata().getName();
+    // The quick start trains from the dataset on its own claim, mounted read-only.
+    String datasetPath = experiment.get("spec", "dataset", "path");
+    List<Map<String, Object>> mounts = experiment.get("spec", "podTemplate", "volumeMounts");
+    List<Map<String, Object>> volumes = experiment.get("spec", "podTemplate", "volumes");
+    assertThat(mounts)
+        .as("%s mounts the dataset claim read-only above dataset.path", name(experiment))
+        .anySatisfy(
+            m -> {
+              assertThat(datasetPath).startsWith(m.get("mountPath") + "/");
+              assertThat(m.get("readOnly")).isEqualTo(true);
+              assertThat(volumes)
+                  .filteredOn(v -> v.get("name").equals(m.get("name")))
+                  .singleElement()
+                  .satisfies(
+                      v ->
+                          assertThat(((Map<?, ?>) v.get("persistentVolumeClaim")).get("claimName"))
+                              .isEqualTo(DATASET_CLAIM));
+            });
     String claim = experiment.get("spec", "storage", "existingClaim");
     String mountPath = experiment.get("spec", "storage", "mountPath");
     Map<String, Object> best =
@@ -379,6 +414,10 @@ class QuickstartDocIT {
     best.put("path", (mountPath == null ? "/checkpoints" : mountPath) + "/" + name + "/ckpt_best");
     experiment.setAdditionalProperty("status", status);
     experiments(experiment.getMetadata().getNamespace()).resource(experiment).updateStatus();
+  }
+
+  private static String name(GenericKubernetesResource experiment) {
+    return experiment.getMetadata().getName();
   }
 
   private static String conditionStatus(GenericKubernetesResource experiment, String type) {

@@ -108,7 +108,9 @@ class KDExperimentReconcilerTest {
     Job job = cluster.job("lifecycle");
     assertOwnedBy(job, kdx);
     assertOwnedBy(cluster.configMap("lifecycle"), kdx);
-    assertOwnedBy(cluster.claim("lifecycle"), kdx);
+    assertThat(cluster.claim("lifecycle").getMetadata().getOwnerReferences())
+        .as("the checkpoint claim outlives the experiment by default")
+        .isEmpty();
     assertThat(job.getSpec().getTemplate().getSpec().getContainers().get(0).getImage())
         .isEqualTo("kdflow/kdflow-trainer:test");
     assertThat(cluster.configMap("lifecycle").getData()).containsKey("experiment.yaml");
@@ -536,6 +538,17 @@ class KDExperimentReconcilerTest {
     kdx.getSpec().getStorage().setSize(null);
     kdx.getSpec().getStorage().setStorageClassName(null);
     kdx.getSpec().getStorage().setExistingClaim("team-a-checkpoints");
+    cluster
+        .client()
+        .persistentVolumeClaims()
+        .inNamespace(NS)
+        .resource(
+            new io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder()
+                .withNewMetadata()
+                .withName("team-a-checkpoints")
+                .endMetadata()
+                .build())
+        .create();
     cluster.experiments().inNamespace(NS).resource(kdx).create();
     await().atMost(Duration.ofSeconds(20)).until(() -> cluster.job("queued") != null);
     Job job = cluster.job("queued");
