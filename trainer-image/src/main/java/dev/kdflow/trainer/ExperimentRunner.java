@@ -357,7 +357,8 @@ public final class ExperimentRunner {
     Path folder = new ExperimentDirectory(experimentDir()).softLabels();
     try {
       SoftLabels labels = SoftLabels.open(folder, key);
-      labels.refused().forEach(r -> LOG.warn("soft labels: refused {}", r));
+      org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(SoftLabels.class);
+      labels.refused().forEach(r -> log.warn("soft labels: refused {}", r));
       return labels;
     } catch (IOException e) {
       throw new TrainingFailedException(

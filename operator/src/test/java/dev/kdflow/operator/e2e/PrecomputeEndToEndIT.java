@@ -42,7 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @RealCluster
 class PrecomputeEndToEndIT {
-  static final Duration RUN = Duration.ofSeconds(180);
+  static final Duration RUN = Duration.ofSeconds(300);
 
   static KubernetesClient client;
   static String ns;

@@ -35,7 +35,8 @@ import org.slf4j.LoggerFactory;
  * ckpt_best are the student's; ckpt_latest holds the whole KD module.
  */
 public class KDTrainer extends SupervisedTrainer {
-  private static final Logger LOG = LoggerFactory.getLogger(KDTrainer.class);
+  // the soft-label lines show at the launcher's default level (see trainer-image/bin/kdflow)
+  private static final Logger LOG = LoggerFactory.getLogger(SoftLabels.class);
   private KDLoss kdLoss = KDLogitsLoss.from(new LossSpec());
   private KDSpec kdSpec = new KDSpec();
   private boolean cacheTeacherOutputs = true;

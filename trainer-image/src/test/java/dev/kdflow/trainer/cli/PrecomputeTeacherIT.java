@@ -75,6 +75,11 @@ class PrecomputeTeacherIT {
     assertThat(run.err())
         .contains("soft labels: 2 shard(s) in use")
         .doesNotContain("the teacher runs in the loop");
+
+    // --force sets the earlier run aside but keeps the soft labels, an input of the run
+    CliRun again = withLog("run", file.toString(), "--progress=quiet", "--force");
+    assertThat(again.exitCode()).as(again.err()).isZero();
+    assertThat(again.err()).contains("soft labels: 2 shard(s) in use");
   }
 
   @Test
