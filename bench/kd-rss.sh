@@ -55,21 +55,26 @@ spec:
 YAML
   for ((r = 1; r <= runs; r++)); do
     echo "kd-rss: $n images, run $r/$runs ..." >&2
+    # a run that ends early (e.g. the loss of this untrained pair turns NaN) still has a peak
+    # RSS; its exit status and steps are recorded beside it
     JAVA_OPTS=-Xmx1g /usr/bin/time -v -o "$out/kd-$n-$r.time" ./kdflow run "$out/kd-$n.yaml" \
-      --force --progress plain >"$out/kd-$n-$r.log" 2>&1
+      --force --progress plain >"$out/kd-$n-$r.log" 2>&1 || true
     kb=$(grep 'Maximum resident set size' "$out/kd-$n-$r.time" | awk '{print $NF}')
     wall=$(grep 'Elapsed (wall clock)' "$out/kd-$n-$r.time" | awk '{print $NF}')
-    echo "{\"images\": $n, \"peak_rss_kib\": $kb, \"wall\": \"$wall\"}" | tee -a "$out/rss.jsonl" >&2
+    status=$(grep 'Exit status' "$out/kd-$n-$r.time" | awk '{print $NF}')
+    steps=$(grep -oE 'step [0-9]+/[0-9]+|NaN at epoch 1, step [0-9]+' "$out/kd-$n-$r.log" | tail -n 1)
+    echo "{\"images\": $n, \"peak_rss_kib\": $kb, \"wall\": \"$wall\", \"exit\": $status, \"last\": \"$steps\"}" |
+      tee -a "$out/rss.jsonl" >&2
   done
 done
 python3 - "$out/rss.jsonl" <<'PY' | tee "$out/summary.md"
 import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
 med = {n: statistics.median(r["peak_rss_kib"] for r in rows if r["images"] == n) for n in (10000, 100000)}
-print("| images | peak RSS | wall |")
-print("|---|---|---|")
+print("| images | peak RSS | wall | exit | last step logged |")
+print("|---|---|---|---|---|")
 for r in rows:
-    print(f"| {r['images']:,} | {r['peak_rss_kib'] / 1024:.0f} MiB | {r['wall']} |")
+    print(f"| {r['images']:,} | {r['peak_rss_kib'] / 1024:.0f} MiB | {r['wall']} | {r['exit']} | {r['last']} |")
 print()
 print(f"100,000 vs 10,000 images: {100 * (med[100000] / med[10000] - 1):+.1f} % peak RSS (goal within 10 %)")
 PY
