@@ -54,6 +54,9 @@ public class KDExperimentStatus {
   /** Condition type: the training is suspended (spec.runPolicy.suspend). */
   public static final String SUSPENDED = "Suspended";
 
+  /** Condition type: the teacher's soft labels are precomputed (spec.kd.precompute only). */
+  public static final String PRECOMPUTED = "Precomputed";
+
   /** Lifecycle phases. */
   public enum Phase {
     /** Waiting: no Job yet, pod not scheduled, queued, or between retries. */
@@ -124,6 +127,11 @@ public class KDExperimentStatus {
 
   @JsonPropertyDescription("Latest and best checkpoints, and a bounded history.")
   private CheckpointsStatus checkpoints;
+
+  @JsonPropertyDescription(
+      "The teacher soft-label precompute (spec.kd.precompute): shards done of total; training"
+          + " starts when all are done.")
+  private PrecomputeStatus precompute;
 
   @JsonPropertyDescription("The most recent failure of a training pod or Job, if any.")
   private FailureStatus lastFailure;

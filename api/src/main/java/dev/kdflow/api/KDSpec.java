@@ -25,6 +25,13 @@ public class KDSpec {
           + " teacher in every step.")
   private Boolean cacheTeacherOutputs = true;
 
+  @JsonPropertyDescription(
+      "Precompute the teacher's outputs for every training view before training (kdflow"
+          + " precompute-teacher; on a cluster an Indexed Job) and read them in training instead"
+          + " of running the teacher. Works with augmented students: views are a pure function"
+          + " of (seed, epoch, index). Unset: the teacher runs in the loop.")
+  private PrecomputeSpec precompute;
+
   @JsonPropertyDescription("The distillation loss.")
   private LossSpec loss = new LossSpec();
 }

@@ -28,6 +28,7 @@ import dev.kdflow.trainer.data.DatasetLoader;
 import dev.kdflow.trainer.data.ImageSplit;
 import dev.kdflow.trainer.data.Normalization;
 import dev.kdflow.trainer.data.SampleAugmentation;
+import dev.kdflow.trainer.kd.KDModule;
 import dev.kdflow.trainer.kd.KDTrainer;
 import dev.kdflow.trainer.kd.NormalizationAdapter;
 import dev.kdflow.trainer.kd.TorchScriptTeacher;
@@ -35,6 +36,11 @@ import dev.kdflow.trainer.loss.CrossEntropyLoss;
 import dev.kdflow.trainer.loss.KDLosses;
 import dev.kdflow.trainer.models.Models;
 import dev.kdflow.trainer.recipe.ExperimentLoader;
+import dev.kdflow.trainer.softlabels.ShardIndex;
+import dev.kdflow.trainer.softlabels.SoftLabelKey;
+import dev.kdflow.trainer.softlabels.SoftLabels;
+import dev.kdflow.trainer.softlabels.TeacherDigest;
+import dev.kdflow.trainer.softlabels.TeacherPrecompute;
 import dev.kdflow.trainer.training.CheckpointInfo;
 import dev.kdflow.trainer.training.EpochRecord;
 import dev.kdflow.trainer.training.ExperimentDirectory;
@@ -52,6 +58,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.IntConsumer;
 
 /**
  * Runs one experiment spec end to end, as {@code kdflow run} does: checks the spec, loads the
@@ -159,23 +166,7 @@ public final class ExperimentRunner {
     if (trainData.size() == 0 || validData.size() == 0) {
       throw new InvalidExperimentException("spec.dataset", "the dataset split is empty");
     }
-    Normalization norm;
-    try {
-      norm =
-          d.getMean() != null && d.getStd() != null
-              ? Normalization.of(d.getMean(), d.getStd())
-              : trainData.statistics();
-      if (norm.mean().length != trainData.channels()) {
-        throw new IllegalArgumentException(
-            "mean/std have "
-                + norm.mean().length
-                + " value(s) but the images have "
-                + trainData.channels()
-                + " channel(s)");
-      }
-    } catch (IllegalArgumentException e) {
-      throw new InvalidExperimentException("spec.dataset.mean", e.getMessage());
-    }
+    Normalization norm = normalization(d, trainData);
     Shape inputShape = new Shape(1, trainData.channels(), trainData.height(), trainData.width());
     KDSpec kd = spec.getKd();
     LossSpec lossSpec = kd.getLoss();
@@ -204,6 +195,10 @@ public final class ExperimentRunner {
             .setKDSpec(kd)
             .setKDLoss(KDLosses.from(lossSpec))
             .setCacheTeacherOutputs(kd.getCacheTeacherOutputs());
+        if (kd.getPrecompute() != null) {
+          kdTrainer.setSoftLabels(
+              openSoftLabels(softLabelKey(trainLoader, trainData.numClasses(), norm)));
+        }
         t = kdTrainer;
       } else {
         t = new SupervisedTrainer(experimentName, root);
@@ -227,6 +222,167 @@ public final class ExperimentRunner {
       return t.train(student, TrainingParams.from(training), trainLoader, validLoader);
     } catch (IllegalArgumentException e) {
       throw new InvalidExperimentException("spec.training", e.getMessage(), e);
+    }
+  }
+
+  /**
+   * {@code kdflow precompute-teacher}: runs the frozen teacher over the training views of epochs
+   * {@code [epochStart, epochEnd)} (or the one view per image of unaugmented data) for one shard of
+   * the sample indices, and writes that shard under the experiment directory's soft-label folder.
+   *
+   * @param epochStart first epoch (0-based); null for 0
+   * @param epochEnd epoch after the last; null for training.maxEpochs
+   * @param unaugmented store the one view per image of unaugmented training data
+   * @param shard this shard's number, 0-based
+   * @param shards shards the samples are split into
+   * @param progress receives the views done so far
+   * @throws InvalidExperimentException when the experiment or the options cannot be precomputed
+   */
+  public ShardIndex precomputeTeacher(
+      Integer epochStart,
+      Integer epochEnd,
+      boolean unaugmented,
+      int shard,
+      int shards,
+      IntConsumer progress) {
+    List<ValidationProblem> problems = new ArrayList<>(KDExperimentValidator.validateSpec(spec));
+    if (!KDExperimentValidator.hasErrors(problems)) {
+      problems.addAll(InputChecker.check(spec));
+    }
+    InvalidExperimentException.throwIfErrors(problems).forEach(warnings);
+    if (spec.getTeacher() == null) {
+      throw new InvalidExperimentException(
+          "spec.teacher", "precompute-teacher needs a teacher; the experiment has none");
+    }
+    if (shards < 1 || shard < 0 || shard >= shards) {
+      throw new InvalidExperimentException(
+          "--shard", "must be i/N with 0 <= i < N, got " + shard + "/" + shards);
+    }
+    DatasetSpec d = spec.getDataset();
+    long seed = spec.getTraining().getSeed();
+    ImageSplit trainData = load(d, true);
+    Normalization norm = normalization(d, trainData);
+    BatchSource views =
+        trainData.batches(norm, d.getBatchSize(), true, SampleAugmentation.training(d), seed);
+    if (unaugmented && views.isAugmented()) {
+      throw new InvalidExperimentException(
+          "--unaugmented",
+          "the training data is augmented (spec.dataset's crop/flip settings), so every epoch's"
+              + " views differ; use --epochs a:b");
+    }
+    int a = epochStart == null ? 0 : epochStart;
+    int b = epochEnd == null ? spec.getTraining().getMaxEpochs() : epochEnd;
+    if (a < 0 || b <= a) {
+      throw new InvalidExperimentException(
+          "--epochs", "must be a:b with 0 <= a < b (0-based, b exclusive), got " + a + ":" + b);
+    }
+    Shape inputShape = new Shape(1, trainData.channels(), trainData.height(), trainData.width());
+    SoftLabelKey key = softLabelKey(views, trainData.numClasses(), norm);
+    KDSpec kd = spec.getKd();
+    try (NDManager manager = NDManager.newBaseManager(device());
+        TeacherHolder teacherHolder = new TeacherHolder()) {
+      Engine.getEngine("PyTorch").setRandomSeed((int) (seed & 0x7fffffff));
+      Block student = buildModel(spec.getStudent(), "spec.student", manager, inputShape);
+      Block teacher =
+          buildTeacher(spec.getTeacher(), manager, inputShape, teacherHolder, manager.getDevice());
+      checkOutputs(student, teacher, kd, manager, inputShape, trainData.numClasses());
+      KDModule module =
+          new KDModule(
+              student,
+              teacher,
+              kd.getTeacherInputAdapter() == null
+                  ? null
+                  : NormalizationAdapter.from(kd.getTeacherInputAdapter()),
+              kd.getRunTeacherOnEval());
+      ParameterStore ps = new ParameterStore(manager, false);
+      TeacherPrecompute precompute =
+          new TeacherPrecompute(
+              views,
+              key,
+              x -> module.forwardTeacher(ps, new NDList(x)).head(),
+              d.getValidBatchSize());
+      return precompute.run(
+          new ExperimentDirectory(experimentDir()), a, b, shard, shards, manager, progress);
+    } catch (IOException e) {
+      throw new TrainingFailedException(
+          "cannot write soft labels under " + experimentDir() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** What this run's soft labels must have been computed for. */
+  private SoftLabelKey softLabelKey(BatchSource views, int classes, Normalization norm) {
+    KDSpec kd = spec.getKd();
+    Integer topK = kd.getPrecompute() == null ? null : kd.getPrecompute().getTopK();
+    if (topK != null && topK > classes) {
+      throw new InvalidExperimentException(
+          "spec.kd.precompute.topK",
+          "is " + topK + " but the dataset has " + classes + " classes; at most " + classes);
+    }
+    DatasetSpec d = spec.getDataset();
+    Shape image = views.batchShape(1);
+    String description =
+        "seed "
+            + spec.getTraining().getSeed()
+            + "; "
+            + SampleAugmentation.training(d)
+            + "; normalization mean "
+            + java.util.Arrays.toString(norm.mean())
+            + " std "
+            + java.util.Arrays.toString(norm.std())
+            + "; image "
+            + image.get(1)
+            + "x"
+            + image.get(2)
+            + "x"
+            + image.get(3)
+            + "; dataset "
+            + d.getType()
+            + " "
+            + d.getPath();
+    try {
+      return new SoftLabelKey(
+          TeacherDigest.of(spec.getTeacher(), kd, spec.getTraining().getSeed()),
+          topK == null ? classes : topK,
+          classes,
+          views.size(),
+          !views.isAugmented(),
+          description);
+    } catch (IOException e) {
+      throw new InvalidExperimentException(
+          "spec.teacher", "cannot read the teacher's weights: " + e.getMessage(), e);
+    }
+  }
+
+  private SoftLabels openSoftLabels(SoftLabelKey key) {
+    Path folder = new ExperimentDirectory(experimentDir()).softLabels();
+    try {
+      SoftLabels labels = SoftLabels.open(folder, key);
+      org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(SoftLabels.class);
+      labels.refused().forEach(r -> log.warn("soft labels: refused {}", r));
+      return labels;
+    } catch (IOException e) {
+      throw new TrainingFailedException(
+          "cannot read the soft labels in " + folder + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static Normalization normalization(DatasetSpec d, ImageSplit trainData) {
+    try {
+      Normalization norm =
+          d.getMean() != null && d.getStd() != null
+              ? Normalization.of(d.getMean(), d.getStd())
+              : trainData.statistics();
+      if (norm.mean().length != trainData.channels()) {
+        throw new IllegalArgumentException(
+            "mean/std have "
+                + norm.mean().length
+                + " value(s) but the images have "
+                + trainData.channels()
+                + " channel(s)");
+      }
+      return norm;
+    } catch (IllegalArgumentException e) {
+      throw new InvalidExperimentException("spec.dataset.mean", e.getMessage());
     }
   }
 

@@ -13,6 +13,7 @@ import dev.kdflow.api.LossSpec;
 import dev.kdflow.api.ModelSpec;
 import dev.kdflow.api.NormalizationAdapterSpec;
 import dev.kdflow.api.OptimizerParams;
+import dev.kdflow.api.PrecomputeSpec;
 import dev.kdflow.api.ResourcesSpec;
 import dev.kdflow.api.RunPolicySpec;
 import dev.kdflow.api.SchedulingSpec;
@@ -397,6 +398,34 @@ public final class KDExperimentValidator {
       if (!hasTeacher) {
         add(p, "applies to the teacher's input; set spec.teacher or remove it");
       }
+    }
+    precompute(kd.getPrecompute(), hasTeacher);
+  }
+
+  private void precompute(PrecomputeSpec p, boolean hasTeacher) {
+    if (p == null) {
+      return;
+    }
+    String path = "spec.kd.precompute";
+    if (!hasTeacher) {
+      add(path, "precomputes the teacher's outputs; set spec.teacher or remove it");
+    }
+    if (p.getTopK() != null && p.getTopK() < 1) {
+      add(
+          path + ".topK",
+          "must be >= 1 (logits kept per view), got "
+              + p.getTopK()
+              + "; leave it unset to keep all classes");
+    }
+    Integer shards = p.getShards();
+    if (shards != null && (shards < 1 || shards > PrecomputeSpec.MAX_SHARDS)) {
+      add(
+          path + ".shards",
+          "must be in [1, " + PrecomputeSpec.MAX_SHARDS + "] (Indexed Job pods), got " + shards);
+    }
+    Integer backoff = p.getBackoffLimitPerIndex();
+    if (backoff != null && (backoff < 0 || backoff > 100)) {
+      add(path + ".backoffLimitPerIndex", "must be in [0, 100], got " + backoff);
     }
   }
 

@@ -77,6 +77,20 @@ class KDExperimentValidatorTest {
     assertThat(KDExperimentValidator.validate(kdx)).isEmpty();
   }
 
+  private static dev.kdflow.api.PrecomputeSpec precompute(Integer topK, Integer shards) {
+    dev.kdflow.api.PrecomputeSpec p = new dev.kdflow.api.PrecomputeSpec();
+    p.setTopK(topK);
+    p.setShards(shards);
+    return p;
+  }
+
+  @Test
+  void aPrecomputeSectionWithATeacherIsValid() {
+    KDExperiment k = valid();
+    k.getSpec().getKd().setPrecompute(precompute(5, 4));
+    assertThat(KDExperimentValidator.validate(k)).isEmpty();
+  }
+
   static Stream<Arguments> invalid() {
     return Stream.of(
         bad("metadata.name", "at most 52", k -> k.getMetadata().setName("x".repeat(60))),
@@ -122,6 +136,26 @@ class KDExperimentValidatorTest {
             "spec.kd.loss.labelSmoothing",
             "[0, 1)",
             k -> k.getSpec().getKd().getLoss().setLabelSmoothing(1.0)),
+        bad(
+            "spec.kd.precompute.topK",
+            "must be >= 1",
+            k -> k.getSpec().getKd().setPrecompute(precompute(0, 1))),
+        bad(
+            "spec.kd.precompute.shards",
+            "must be in [1, 1000]",
+            k -> k.getSpec().getKd().setPrecompute(precompute(null, 0))),
+        bad(
+            "spec.kd.precompute.shards",
+            "must be in [1, 1000]",
+            k -> k.getSpec().getKd().setPrecompute(precompute(null, 1001))),
+        bad(
+            "spec.kd.precompute",
+            "set spec.teacher",
+            k -> {
+              k.getSpec().setTeacher(null);
+              k.getSpec().getKd().setTeacherInputAdapter(null);
+              k.getSpec().getKd().setPrecompute(precompute(5, 4));
+            }),
         bad(
             "spec.kd.teacherInputAdapter",
             "same length",

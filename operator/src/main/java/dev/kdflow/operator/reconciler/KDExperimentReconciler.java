@@ -11,9 +11,14 @@ import dev.kdflow.operator.dependent.CheckpointClaimDependent;
 import dev.kdflow.operator.dependent.ChildNames;
 import dev.kdflow.operator.dependent.ExperimentConfigMapDependent;
 import dev.kdflow.operator.dependent.NewClaimRequested;
+import dev.kdflow.operator.dependent.PrecomputeJobDependent;
+import dev.kdflow.operator.dependent.PrecomputeJobs;
+import dev.kdflow.operator.dependent.PrecomputeRequested;
 import dev.kdflow.operator.dependent.TrainingJobDependent;
+import dev.kdflow.operator.dependent.TrainingMayStart;
 import dev.kdflow.operator.status.MissingClaims;
 import dev.kdflow.operator.status.PodFailures;
+import dev.kdflow.operator.status.PrecomputeProgress;
 import dev.kdflow.operator.status.StatusResolver;
 import dev.kdflow.operator.trainer.HttpTrainerStatusSource;
 import dev.kdflow.operator.trainer.TrainerStatusSource;
@@ -47,9 +52,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Observe, validate, reconcile: turns a KDExperiment into a ConfigMap, an optional checkpoint claim
- * and a training Job, and reports what they do in the status. A finished experiment never gets a
- * new Job unless spec.restartNonce changes.
+ * Observe, validate, reconcile: turns a KDExperiment into a ConfigMap, an optional checkpoint
+ * claim, an optional soft-label precompute (Indexed Job) and a training Job, and reports what they
+ * do in the status. A finished experiment never gets a new Job unless spec.restartNonce changes.
  */
 @Workflow(
     explicitInvocation = true,
@@ -60,9 +65,15 @@ import org.slf4j.LoggerFactory;
           type = CheckpointClaimDependent.class,
           reconcilePrecondition = NewClaimRequested.class),
       @Dependent(
+          name = "precompute-job",
+          type = PrecomputeJobDependent.class,
+          dependsOn = "experiment-config",
+          reconcilePrecondition = PrecomputeRequested.class),
+      @Dependent(
           name = "training-job",
           type = TrainingJobDependent.class,
-          dependsOn = "experiment-config")
+          dependsOn = "experiment-config",
+          reconcilePrecondition = TrainingMayStart.class)
     })
 public class KDExperimentReconciler implements Reconciler<KDExperiment> {
   private static final Logger LOG = LoggerFactory.getLogger(KDExperimentReconciler.class);
@@ -211,7 +222,7 @@ public class KDExperimentReconciler implements Reconciler<KDExperiment> {
 
     // 4. Wait until a Job of an earlier attempt is gone before creating this attempt's Job.
     int attempt = ChildNames.attempt(kdx);
-    Optional<Job> cachedJob = context.getSecondaryResource(Job.class);
+    Optional<Job> cachedJob = trainingJob(kdx, context);
     if (cachedJob.isPresent() && attemptOf(cachedJob.get()) != attempt) {
       LOG.debug("waiting for the Job of attempt {} to go", attemptOf(cachedJob.get()));
       return UpdateControl.<KDExperiment>noUpdate().rescheduleAfter(STALE_JOB_RECHECK);
@@ -239,8 +250,7 @@ public class KDExperimentReconciler implements Reconciler<KDExperiment> {
     context.managedWorkflowAndDependentResourceContext().put(OperatorConfig.class, config);
     context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
 
-    Job job =
-        context.getSecondaryResource(Job.class).filter(j -> attemptOf(j) == attempt).orElse(null);
+    Job job = trainingJob(kdx, context).filter(j -> attemptOf(j) == attempt).orElse(null);
     List<Pod> pods =
         job == null
             ? List.of()
@@ -253,7 +263,13 @@ public class KDExperimentReconciler implements Reconciler<KDExperiment> {
         job == null
             ? null
             : StatusResolver.trainerToPoll(pods).flatMap(trainers::fetch).orElse(null);
-    KDExperimentStatus status = StatusResolver.resolve(kdx, job, pods, live, now);
+    KDExperimentStatus status =
+        PrecomputeProgress.apply(
+            StatusResolver.resolve(kdx, job, pods, live, now),
+            kdx,
+            childJob(context, PrecomputeJobs.name(kdx)).orElse(null),
+            job != null,
+            now);
     announce(kdx, old, status, events);
 
     UpdateControl<KDExperiment> control =
@@ -277,7 +293,7 @@ public class KDExperimentReconciler implements Reconciler<KDExperiment> {
     if (!remaining.get().isZero()) {
       return UpdateControl.<KDExperiment>noUpdate().rescheduleAfter(remaining.get());
     }
-    if (context.getSecondaryResource(Job.class).isPresent()
+    if (trainingJob(kdx, context).isPresent()
         || context.getSecondaryResource(ConfigMap.class).isPresent()) {
       LOG.info(
           "{} finished more than ttlSecondsAfterFinished ago: deleting its Job and ConfigMap",
@@ -329,6 +345,17 @@ public class KDExperimentReconciler implements Reconciler<KDExperiment> {
         .withPropagationPolicy(DeletionPropagation.BACKGROUND)
         .delete();
     context.getClient().configMaps().inNamespace(ns).withName(ChildNames.configMap(kdx)).delete();
+  }
+
+  /** The training Job (two dependents own Jobs, so Jobs are told apart by name). */
+  private static Optional<Job> trainingJob(KDExperiment kdx, Context<KDExperiment> context) {
+    return childJob(context, ChildNames.job(kdx));
+  }
+
+  private static Optional<Job> childJob(Context<KDExperiment> context, String name) {
+    return context.getSecondaryResources(Job.class).stream()
+        .filter(j -> name.equals(j.getMetadata().getName()))
+        .findFirst();
   }
 
   private static void announce(

@@ -142,10 +142,39 @@ final class PodSandbox {
     }
     if (c.getEnv() != null) {
       for (EnvVar e : c.getEnv()) {
-        box.environment.put(e.getName(), box.path(e.getValue()));
+        String value =
+            e.getValueFrom() != null && e.getValueFrom().getFieldRef() != null
+                ? fieldOf(pod, e.getValueFrom().getFieldRef().getFieldPath())
+                : box.path(e.getValue());
+        if (value != null) {
+          box.environment.put(e.getName(), value);
+        }
       }
     }
     return box;
+  }
+
+  /**
+   * The pod field an environment variable's {@code fieldRef} names, as the kubelet resolves it (the
+   * Job controller sets {@code JOB_COMPLETION_INDEX} from an annotation this way); null for a field
+   * not played here.
+   */
+  static String fieldOf(Pod pod, String fieldPath) {
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("metadata\\.(annotations|labels)\\['(.+)'\\]")
+            .matcher(fieldPath);
+    if (m.matches()) {
+      Map<String, String> values =
+          m.group(1).equals("annotations")
+              ? pod.getMetadata().getAnnotations()
+              : pod.getMetadata().getLabels();
+      return values == null ? null : values.get(m.group(2));
+    }
+    return switch (fieldPath) {
+      case "metadata.name" -> pod.getMetadata().getName();
+      case "metadata.namespace" -> pod.getMetadata().getNamespace();
+      default -> null;
+    };
   }
 
   private String arg(String a) {

@@ -11,8 +11,9 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /**
- * The {@code kdflow} command line: {@code run}, {@code train}, {@code validate}, {@code evaluate}
- * and {@code report}. Exit codes are those of {@link ExitCodes}; the operator relies on them.
+ * The {@code kdflow} command line: {@code run}, {@code train}, {@code validate}, {@code evaluate},
+ * {@code report} and {@code precompute-teacher}. Exit codes are those of {@link ExitCodes}; the
+ * operator relies on them.
  */
 @Command(
     name = "kdflow",
@@ -27,6 +28,7 @@ import picocli.CommandLine.Spec;
       ValidateCommand.class,
       EvaluateCommand.class,
       ReportCommand.class,
+      PrecomputeTeacherCommand.class,
       CommandLine.HelpCommand.class
     },
     exitCodeListHeading = "%nExit codes:%n",
@@ -55,7 +57,8 @@ public final class KDFlowCli implements Runnable {
   public void run() {
     throw new CommandLine.ParameterException(
         spec.commandLine(),
-        "a command is required: run, train, validate, evaluate or report (kdflow help)");
+        "a command is required: run, train, validate, evaluate, report or precompute-teacher"
+            + " (kdflow help)");
   }
 
   /** Runs kdflow and exits with its exit code. */

@@ -183,6 +183,12 @@ final class RunSession {
     }
     try {
       Files.move(dir, aside);
+      // precomputed soft labels are an input of the run, not a result of the earlier one
+      Path softLabels = new ExperimentDirectory(aside).softLabels();
+      if (Files.isDirectory(softLabels)) {
+        Files.createDirectories(dir);
+        Files.move(softLabels, new ExperimentDirectory(dir).softLabels());
+      }
     } catch (IOException e) {
       throw new TrainingFailedException(
           "cannot move " + dir + " aside to " + aside + ": " + e.getMessage(), e);

@@ -2,6 +2,7 @@ package dev.kdflow.trainer.kd;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import dev.kdflow.api.KDSpec;
@@ -15,6 +16,7 @@ import dev.kdflow.trainer.loss.KDLogitsLoss;
 import dev.kdflow.trainer.loss.KDLoss;
 import dev.kdflow.trainer.loss.KDOutput;
 import dev.kdflow.trainer.loss.LossParts;
+import dev.kdflow.trainer.softlabels.SoftLabels;
 import dev.kdflow.trainer.training.EpochRecord;
 import dev.kdflow.trainer.training.StartRecord;
 import dev.kdflow.trainer.training.SupervisedTrainer;
@@ -23,6 +25,9 @@ import dev.kdflow.trainer.training.TrainingParams;
 import dev.kdflow.trainer.training.TrainingProgressListener;
 import dev.kdflow.trainer.training.TrainingTask;
 import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Knowledge distillation (SuperGradients' {@code KDTrainer}): trains the student of a {@link
@@ -30,11 +35,17 @@ import java.nio.file.Path;
  * ckpt_best are the student's; ckpt_latest holds the whole KD module.
  */
 public class KDTrainer extends SupervisedTrainer {
+  // the soft-label lines show at the launcher's default level (see trainer-image/bin/kdflow)
+  private static final Logger LOG = LoggerFactory.getLogger(SoftLabels.class);
   private KDLoss kdLoss = KDLogitsLoss.from(new LossSpec());
   private KDSpec kdSpec = new KDSpec();
   private boolean cacheTeacherOutputs = true;
   private Boolean foldTeacherBatchNorm;
   private final long teacherCacheMaxBytes = 2L << 30;
+  private SoftLabels softLabels;
+  private volatile int epochIndex;
+  private final AtomicLong softLabelBatches = new AtomicLong();
+  private final AtomicLong teacherBatches = new AtomicLong();
 
   /**
    * @param experimentName checkpoint sub-directory name
@@ -83,6 +94,41 @@ public class KDTrainer extends SupervisedTrainer {
   /** Whether teacher outputs are cached (see {@link #setCacheTeacherOutputs}). */
   public boolean isCacheTeacherOutputs() {
     return cacheTeacherOutputs;
+  }
+
+  /**
+   * Precomputed teacher outputs to train with instead of running the teacher (kd.precompute): a
+   * training batch whose views they all hold reads them; any other runs the teacher, and the first
+   * such batch logs one line saying why. Validation is unaffected.
+   */
+  public KDTrainer setSoftLabels(SoftLabels labels) {
+    if (softLabels == null && labels != null) {
+      addListener(
+          new TrainingProgressListener() {
+            @Override
+            public void onStart(StartRecord start) {
+              Integer resumed = start.resumedFromEpoch();
+              epochIndex = resumed == null ? 0 : resumed;
+            }
+
+            @Override
+            public void onEpochEnd(EpochRecord epoch) {
+              epochIndex = epoch.epoch();
+            }
+          });
+    }
+    this.softLabels = labels;
+    return this;
+  }
+
+  /** Training batches whose teacher outputs came from {@link #setSoftLabels soft labels}. */
+  public long softLabelBatches() {
+    return softLabelBatches.get();
+  }
+
+  /** Training batches for which the teacher ran although soft labels were set. */
+  public long teacherFallbackBatches() {
+    return teacherBatches.get();
   }
 
   /**
@@ -143,10 +189,12 @@ public class KDTrainer extends SupervisedTrainer {
     // only the plain module: a subclass may use more of the teacher than its logits
     boolean cacheable = cacheTeacherOutputs && kdModule.getClass() == KDModule.class;
     long maxBytes = teacherCacheMaxBytes;
+    SoftLabels precomputed = softLabels;
     return run(
         new TrainingTask() {
           private TeacherOutputCache trainCache;
           private TeacherOutputCache validCache;
+          private boolean fallbackLogged;
 
           @Override
           public Block student() {
@@ -165,7 +213,15 @@ public class KDTrainer extends SupervisedTrainer {
             if (!cacheable) {
               return;
             }
-            if (!train.isAugmented()) {
+            if (precomputed != null) {
+              LOG.info(
+                  "soft labels: {} shard(s) in use{}; training steps read the teacher's outputs"
+                      + " from them",
+                  precomputed.shards().size(),
+                  precomputed.refused().isEmpty()
+                      ? ""
+                      : ", " + precomputed.refused().size() + " refused");
+            } else if (!train.isAugmented()) {
               trainCache = TeacherOutputCache.compute(kdModule, ps, train, maxBytes);
             }
             if (valid != null && kdModule.isRunTeacherOnEval() && !valid.isAugmented()) {
@@ -181,6 +237,12 @@ public class KDTrainer extends SupervisedTrainer {
           @Override
           public KDOutput forward(
               ParameterStore ps, BatchSource.Batch batch, boolean training, boolean validation) {
+            if (!validation && precomputed != null) {
+              KDOutput stored = fromSoftLabels(ps, batch, training);
+              if (stored != null) {
+                return stored;
+              }
+            }
             TeacherOutputCache cache = validation ? validCache : trainCache;
             if (cache == null) {
               return kdModule.forwardKD(ps, new NDList(batch.images()), training);
@@ -189,6 +251,33 @@ public class KDTrainer extends SupervisedTrainer {
                 kdModule.getStudent().forward(ps, new NDList(batch.images()), training);
             NDArray teacher = cache.lookup(batch.indices(), batch.images().getManager());
             return new KDOutput(student, new NDList(teacher));
+          }
+
+          private KDOutput fromSoftLabels(
+              ParameterStore ps, BatchSource.Batch batch, boolean training) {
+            int epoch = epochIndex;
+            float[] teacher = precomputed.logits(epoch, batch.indices());
+            if (teacher == null) {
+              teacherBatches.incrementAndGet();
+              if (!fallbackLogged) {
+                fallbackLogged = true;
+                LOG.warn(
+                    "soft labels: the teacher runs in the loop from epoch {} on where views are"
+                        + " missing: {}",
+                    epoch + 1,
+                    precomputed.missing(epoch, batch.indices()));
+              }
+              return null;
+            }
+            softLabelBatches.incrementAndGet();
+            NDList student =
+                kdModule.getStudent().forward(ps, new NDList(batch.images()), training);
+            NDArray t =
+                batch
+                    .images()
+                    .getManager()
+                    .create(teacher, new Shape(batch.size(), precomputed.classes()));
+            return new KDOutput(student, new NDList(t));
           }
 
           @Override

@@ -7,6 +7,7 @@ import dev.kdflow.trainer.checkpoint.AtomicDirectory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -19,6 +20,8 @@ import java.util.Optional;
  * ckpt_epoch_N/     the student after epoch N (training.saveCkptEpochList), as ckpt_best
  * metrics.jsonl     one {@link MetricsRecord} per line, appended by the trainer
  * report/           kdflow report's charts and HTML page
+ * softlabels/       the teacher's precomputed outputs: per shard a data file and its JSON index,
+ *                   e.g. epochs-0-10-shard-00001-of-00004.bin and .json
  * </pre>
  *
  * Checkpoint directories are replaced atomically ({@link AtomicDirectory}); readers go through
@@ -52,6 +55,15 @@ public final class ExperimentDirectory {
 
   /** The report's folder. */
   public static final String REPORT_FOLDER = "report";
+
+  /** The folder of precomputed teacher soft labels. */
+  public static final String SOFT_LABELS_FOLDER = "softlabels";
+
+  /** Suffix of a soft-label shard's data file. */
+  public static final String SHARD_DATA_SUFFIX = ".bin";
+
+  /** Suffix of a soft-label shard's JSON index. */
+  public static final String SHARD_INDEX_SUFFIX = ".json";
 
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -98,6 +110,41 @@ public final class ExperimentDirectory {
   /** report/ (it may not exist). */
   public Path reportFolder() {
     return dir.resolve(REPORT_FOLDER);
+  }
+
+  /** softlabels/ (it may not exist). */
+  public Path softLabels() {
+    return dir.resolve(SOFT_LABELS_FOLDER);
+  }
+
+  /**
+   * A soft-label shard's data file: {@code epochs-A-B-shard-I-of-N.bin}, or {@code
+   * unaugmented-shard-I-of-N.bin} when one view per image serves every epoch.
+   */
+  public Path softLabelShard(
+      int epochStart, int epochEnd, boolean unaugmented, int shard, int shards) {
+    return softLabels().resolve(shardName(epochStart, epochEnd, unaugmented, shard, shards));
+  }
+
+  /** The JSON index of the shard data file {@code data}. */
+  public static Path shardIndexOf(Path data) {
+    String name = data.getFileName().toString();
+    return data.resolveSibling(
+        name.substring(0, name.length() - SHARD_DATA_SUFFIX.length()) + SHARD_INDEX_SUFFIX);
+  }
+
+  /** The data file of the shard index {@code index}. */
+  public static Path shardDataOf(Path index) {
+    String name = index.getFileName().toString();
+    return index.resolveSibling(
+        name.substring(0, name.length() - SHARD_INDEX_SUFFIX.length()) + SHARD_DATA_SUFFIX);
+  }
+
+  private static String shardName(
+      int epochStart, int epochEnd, boolean unaugmented, int shard, int shards) {
+    String views = unaugmented ? "unaugmented" : "epochs-" + epochStart + "-" + epochEnd;
+    return String.format(
+        Locale.ROOT, "%s-shard-%05d-of-%05d%s", views, shard, shards, SHARD_DATA_SUFFIX);
   }
 
   /** Whether a complete ckpt_latest exists (or its complete previous version). */

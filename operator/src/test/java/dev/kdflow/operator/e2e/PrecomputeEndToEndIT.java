@@ -1,0 +1,224 @@
+package dev.kdflow.operator.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.kdflow.api.KDExperiment;
+import dev.kdflow.api.KDExperimentStatus;
+import dev.kdflow.api.KDExperimentStatus.Phase;
+import dev.kdflow.operator.KDFlowOperator;
+import dev.kdflow.operator.e2e.LocalKubelet.LocalPod;
+import dev.kdflow.operator.testing.ControlPlane;
+import dev.kdflow.operator.testing.RealCluster;
+import dev.kdflow.operator.testing.RealCluster.TestNamespace;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.Watch;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Teacher soft labels precomputed on the cluster: with {@code kd.precompute.shards: 2} the operator
+ * first runs an Indexed Job whose two pods (kube-controller-manager's Job controller gives each its
+ * completion index; {@link LocalKubelet} runs the real {@code kdflow precompute-teacher}) write one
+ * shard each, shows their progress on the status, and creates the training Job only when both
+ * exist; the trainer of the training Job then reads them instead of running the teacher.
+ */
+@RealCluster
+class PrecomputeEndToEndIT {
+  static final Duration RUN = Duration.ofSeconds(300);
+
+  static KubernetesClient client;
+  static String ns;
+  static ControlPlane plane;
+  @TempDir static Path work;
+  static TrainerDistribution image;
+  static Path teacher;
+  static LocalKubelet kubelet;
+
+  KDFlowOperator operator;
+
+  @BeforeAll
+  static void trainTeacher(TestNamespace namespace, ControlPlane controlPlane) throws Exception {
+    client = namespace.client();
+    ns = namespace.name();
+    plane = controlPlane;
+    image = TrainerDistribution.locate();
+    if (!image.ready()) {
+      return; // each test reports the skip and why
+    }
+    Path yaml =
+        Files.writeString(
+            work.resolve("teacher.yaml"), EndToEndIT.TEACHER.formatted(EndToEndIT.data()));
+    Path log = work.resolve("teacher.log");
+    ProcessBuilder pb =
+        new ProcessBuilder(
+                image.launcher().toString(),
+                "run",
+                yaml.toString(),
+                "checkpoints.rootDir=" + work.resolve("teachers"))
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile());
+    pb.environment().clear();
+    pb.environment().putAll(image.imageEnvironment());
+    Process p = pb.start();
+    assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("teacher trained in time").isTrue();
+    assertThat(p.exitValue()).as(Files.readString(log)).isZero();
+    teacher = work.resolve("teachers/teacher/ckpt_best");
+    kubelet = new LocalKubelet(client, ns, work.resolve("cluster"), image).start();
+  }
+
+  @AfterAll
+  static void stopKubelet() {
+    if (kubelet != null) {
+      kubelet.close();
+    }
+  }
+
+  @BeforeEach
+  void startOperator() {
+    image.assumeBuilt();
+    operator = plane.startOperator(ns, kubelet.statusSource(), Duration.ofMillis(300));
+  }
+
+  @AfterEach
+  void stopOperator() {
+    if (operator != null) {
+      operator.operator().stop();
+    }
+    if (kubelet != null) {
+      assertThat(kubelet.errors()).as("kubelet errors").isEmpty();
+    }
+  }
+
+  private KDExperiment experiment(String name) {
+    return client.resources(KDExperiment.class).inNamespace(ns).withName(name).get();
+  }
+
+  private Job job(String name) {
+    return client.batch().v1().jobs().inNamespace(ns).withName(name).get();
+  }
+
+  private static String condition(KDExperimentStatus s, String type) {
+    return s.condition(type).map(Condition::getStatus).orElse(null);
+  }
+
+  @Test
+  void softLabelsPrecomputedByAnIndexedJobAreUsedByTheTrainingJob() throws Exception {
+    String name = "soft";
+    KDExperiment kdx =
+        Serialization.unmarshal(
+            EndToEndIT.KD.formatted(name, teacher, EndToEndIT.data()), KDExperiment.class);
+    kdx.getMetadata().setNamespace(ns);
+    kdx.getSpec().getTraining().setMaxEpochs(2);
+    // an augmented student: every epoch's views differ, and were precomputed view by view
+    kdx.getSpec().getDataset().setHorizontalFlip(true);
+    dev.kdflow.api.PrecomputeSpec precompute = new dev.kdflow.api.PrecomputeSpec();
+    precompute.setShards(2);
+    kdx.getSpec().getKd().setPrecompute(precompute);
+
+    List<KDExperimentStatus> seen = new CopyOnWriteArrayList<>();
+    Watch watch =
+        client
+            .resources(KDExperiment.class)
+            .inNamespace(ns)
+            .withName(name)
+            .watch(
+                new Watcher<>() {
+                  @Override
+                  public void eventReceived(Action action, KDExperiment k) {
+                    if (k.getStatus() != null) {
+                      seen.add(k.getStatus());
+                    }
+                  }
+
+                  @Override
+                  public void onClose(WatcherException cause) {}
+                });
+    try {
+      client.resources(KDExperiment.class).inNamespace(ns).resource(kdx).create();
+      await()
+          .atMost(RUN)
+          .pollInterval(Duration.ofMillis(200))
+          .until(
+              () -> {
+                KDExperiment k = experiment(name);
+                return k != null
+                    && k.getStatus() != null
+                    && k.getStatus().getPhase() != null
+                    && k.getStatus().getPhase().isTerminal();
+              });
+    } finally {
+      watch.close();
+    }
+    KDExperimentStatus s = experiment(name).getStatus();
+    assertThat(s.getPhase()).as("%s", s).isEqualTo(Phase.SUCCEEDED);
+
+    // the Indexed Job: one pod per shard, each given its own completion index
+    Job pre = job(name + "-precompute");
+    assertThat(pre.getSpec().getCompletionMode()).isEqualTo("Indexed");
+    assertThat(pre.getSpec().getCompletions()).isEqualTo(2);
+    assertThat(pre.getSpec().getParallelism()).isEqualTo(2);
+    assertThat(pre.getSpec().getBackoffLimitPerIndex()).isEqualTo(2);
+    assertThat(pre.getStatus().getSucceeded()).isEqualTo(2);
+    assertThat(pre.getStatus().getCompletedIndexes()).isEqualTo("0,1");
+    List<LocalPod> shardPods = kubelet.podsOf(name + "-precompute");
+    assertThat(shardPods).hasSize(2);
+    for (LocalPod p : shardPods) {
+      assertThat(p.sandbox.environment).containsKey("JOB_COMPLETION_INDEX");
+      assertThat(Files.readString(p.sandbox.log))
+          .contains(
+              "precomputed shard " + p.sandbox.environment.get("JOB_COMPLETION_INDEX") + " of 2");
+    }
+    Path softLabels = kubelet.claim(name + "-checkpoints").resolve(name).resolve("softlabels");
+    try (Stream<Path> files = Files.list(softLabels)) {
+      assertThat(files.map(f -> f.getFileName().toString()))
+          .containsExactlyInAnyOrder(
+              "epochs-0-2-shard-00000-of-00002.bin",
+              "epochs-0-2-shard-00000-of-00002.json",
+              "epochs-0-2-shard-00001-of-00002.bin",
+              "epochs-0-2-shard-00001-of-00002.json");
+    }
+
+    // the training Job came only after every shard existed, and read them
+    Job training = job(name);
+    Instant shardsDone = Instant.parse(pre.getStatus().getCompletionTime());
+    assertThat(Instant.parse(training.getMetadata().getCreationTimestamp()))
+        .isAfterOrEqualTo(shardsDone.minusSeconds(1));
+    List<LocalPod> trainingPods = kubelet.podsOf(name);
+    assertThat(trainingPods).hasSize(1);
+    assertThat(Files.readString(trainingPods.get(0).sandbox.log))
+        .contains("soft labels: 2 shard(s) in use")
+        .doesNotContain("the teacher runs in the loop");
+
+    // progress on the status: shards done of total, then the Precomputed condition
+    assertThat(seen)
+        .as("the status while the shards were computed")
+        .anySatisfy(
+            st -> {
+              assertThat(st.getPrecompute().getShards()).isEqualTo(2);
+              assertThat(st.getPrecompute().getSucceeded()).isLessThan(2);
+              assertThat(condition(st, KDExperimentStatus.PRECOMPUTED)).isEqualTo("False");
+              assertThat(st.getPhase()).isEqualTo(Phase.PENDING);
+            });
+    assertThat(s.getPrecompute().getSummary()).isEqualTo("2/2");
+    assertThat(condition(s, KDExperimentStatus.PRECOMPUTED)).isEqualTo("True");
+    assertThat(condition(s, KDExperimentStatus.SUCCEEDED)).isEqualTo("True");
+  }
+}
