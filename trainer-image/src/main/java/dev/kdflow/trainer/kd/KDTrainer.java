@@ -34,6 +34,7 @@ public class KDTrainer extends SupervisedTrainer {
   private KDSpec kdSpec = new KDSpec();
   private boolean cacheTeacherOutputs = true;
   private Boolean foldTeacherBatchNorm;
+  private Hints hints;
   private final long teacherCacheMaxBytes = 2L << 30;
 
   /**
@@ -96,6 +97,17 @@ public class KDTrainer extends SupervisedTrainer {
   }
 
   /**
+   * FitNets hints for the KD module built by {@link #train(Block, Block, TrainingParams,
+   * BatchSource, BatchSource)} (null: none); pair with a {@link
+   * dev.kdflow.trainer.loss.FeatureHintLoss}. The regressors train with the student and are saved
+   * in ckpt_latest; ckpt_best stays the student only.
+   */
+  public KDTrainer setHints(Hints hints) {
+    this.hints = hints;
+    return this;
+  }
+
+  /**
    * KD module settings used by {@link #train(Block, Block, TrainingParams, BatchSource,
    * BatchSource)}.
    */
@@ -127,6 +139,7 @@ public class KDTrainer extends SupervisedTrainer {
     if (foldTeacherBatchNorm != null) {
       module.setFoldTeacherBatchNorm(foldTeacherBatchNorm);
     }
+    module.setHints(hints);
     return train(module, trainingParams, trainLoader, validLoader);
   }
 
@@ -159,6 +172,11 @@ public class KDTrainer extends SupervisedTrainer {
           }
 
           @Override
+          public Block auxiliary() {
+            return kdModule.getHints() == null ? null : kdModule.getHints().regressors();
+          }
+
+          @Override
           public void prepare(ParameterStore ps, BatchSource train, BatchSource valid) {
             // a resume may have loaded the teacher's weights after an earlier run folded them
             kdModule.releaseFolded();
@@ -185,10 +203,9 @@ public class KDTrainer extends SupervisedTrainer {
             if (cache == null) {
               return kdModule.forwardKD(ps, new NDList(batch.images()), training);
             }
-            NDList student =
-                kdModule.getStudent().forward(ps, new NDList(batch.images()), training);
-            NDArray teacher = cache.lookup(batch.indices(), batch.images().getManager());
-            return new KDOutput(student, new NDList(teacher));
+            NDList student = kdModule.forwardStudent(ps, new NDList(batch.images()), training);
+            return new KDOutput(
+                student, cache.lookup(batch.indices(), batch.images().getManager()));
           }
 
           @Override
