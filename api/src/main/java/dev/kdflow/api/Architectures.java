@@ -185,4 +185,57 @@ public final class Architectures {
     Object v = archParams == null ? null : archParams.get(param);
     return v != null ? v : arch.params().get(param).defaultValue();
   }
+
+  /** The feature point every registry network exposes last: its output logits. */
+  public static final String LOGITS_POINT = "logits";
+
+  /** The penultimate features (after global pooling or the last hidden layer's activation). */
+  public static final String POOL_POINT = "pool";
+
+  /**
+   * The named intermediate outputs ("feature points") a registry network exposes for feature
+   * distillation hints, in forward order. {@code mlp}: {@code hidden1..hiddenK} (after each hidden
+   * layer's ReLU), {@code logits}; {@code cnn}: {@code stage1..stageK} (after each stage's
+   * max-pool), {@code hidden}, {@code logits}; {@code resnet_small}: {@code stem}, {@code
+   * block1..blockK}, {@code pool} (globally average-pooled, [N, C]), {@code logits}; the other
+   * architectures: {@code pool}, {@code logits}.
+   *
+   * @throws IllegalArgumentException for an unknown architecture
+   */
+  public static List<String> featurePoints(String architecture, Map<String, Object> archParams) {
+    if (!CATALOGUE.containsKey(architecture)) {
+      throw new IllegalArgumentException("unknown architecture " + architecture);
+    }
+    List<String> points = new ArrayList<>();
+    switch (architecture) {
+      case "mlp" -> {
+        int k = listSize(valueOf(architecture, archParams, "hiddenSizes"));
+        for (int i = 1; i <= k; i++) {
+          points.add("hidden" + i);
+        }
+      }
+      case "cnn" -> {
+        int k = listSize(valueOf(architecture, archParams, "channels"));
+        for (int i = 1; i <= k; i++) {
+          points.add("stage" + i);
+        }
+        points.add("hidden");
+      }
+      case "resnet_small" -> {
+        points.add("stem");
+        int k = listSize(valueOf(architecture, archParams, "stageChannels"));
+        for (int i = 1; i <= k; i++) {
+          points.add("block" + i);
+        }
+        points.add(POOL_POINT);
+      }
+      default -> points.add(POOL_POINT);
+    }
+    points.add(LOGITS_POINT);
+    return points;
+  }
+
+  private static int listSize(Object list) {
+    return list instanceof List<?> l ? l.size() : 0;
+  }
 }

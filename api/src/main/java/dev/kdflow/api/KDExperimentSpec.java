@@ -6,6 +6,7 @@ import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
+import java.util.List;
 import lombok.Data;
 
 /**
@@ -19,7 +20,25 @@ import lombok.Data;
     message =
         "training fields (student, teacher, kd, training, dataset, checkpoints) cannot change"
             + " once set; change spec.restartNonce too to start a new run")
+@ValidationRule(
+    value = "!has(self.teacher) || !has(self.teachers)",
+    message =
+        "set spec.teacher (one teacher) or spec.teachers (several), not both; move spec.teacher"
+            + " into spec.teachers")
+@ValidationRule(
+    value = "!has(self.teacher) || !has(self.teacher.weight)",
+    message = "spec.teacher.weight applies to the entries of spec.teachers; remove it")
+@ValidationRule(
+    value =
+        "!has(self.kd) || !has(self.kd.hints) || size(self.kd.hints) == 0 || has(self.teacher)"
+            + " || (has(self.teachers) && size(self.teachers) == 1)",
+    message =
+        "spec.kd.hints need exactly one teacher (spec.teacher): a hint names one teacher's"
+            + " layer")
 public class KDExperimentSpec {
+  /** The most teachers {@code spec.teachers} may list. */
+  public static final int MAX_TEACHERS = 8;
+
   /** CEL transition rule: the training part of the spec only changes together with restartNonce. */
   public static final String TRAINING_IMMUTABLE_RULE =
       "(has(self.restartNonce) ? self.restartNonce : '')"
@@ -27,6 +46,8 @@ public class KDExperimentSpec {
           + " || (self.student == oldSelf.student"
           + " && has(self.teacher) == has(oldSelf.teacher)"
           + " && (!has(self.teacher) || self.teacher == oldSelf.teacher)"
+          + " && has(self.teachers) == has(oldSelf.teachers)"
+          + " && (!has(self.teachers) || self.teachers == oldSelf.teachers)"
           + " && has(self.kd) == has(oldSelf.kd)"
           + " && (!has(self.kd) || self.kd == oldSelf.kd)"
           + " && self.training == oldSelf.training"
@@ -47,6 +68,13 @@ public class KDExperimentSpec {
       "The frozen teacher. Leave it out to train the student alone with the task loss (for example"
           + " to train a teacher).")
   private TeacherSpec teacher;
+
+  @Size(min = 1, max = MAX_TEACHERS)
+  @JsonPropertyDescription(
+      "Several frozen teachers, each with its own checkpoint or TorchScript file, weight and input"
+          + " adapter; spec.kd.teachersMode says how they are combined. Use either teacher or"
+          + " teachers.")
+  private List<TeacherSpec> teachers;
 
   @JsonPropertyDescription(
       "Knowledge-distillation settings: how the KD module wraps student and teacher, and the KD"
@@ -97,4 +125,15 @@ public class KDExperimentSpec {
 
   @JsonPropertyDescription("Retries, deadline, clean-up and suspension of the training Job.")
   private RunPolicySpec runPolicy = new RunPolicySpec();
+
+  /**
+   * The teachers of this run: {@code teachers}, or {@code teacher} alone, or none (the student
+   * trains alone).
+   */
+  public List<TeacherSpec> teacherList() {
+    if (teachers != null) {
+      return teachers;
+    }
+    return teacher == null ? List.of() : List.of(teacher);
+  }
 }

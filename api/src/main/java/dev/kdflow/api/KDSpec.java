@@ -1,7 +1,10 @@
 package dev.kdflow.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Size;
+import java.util.List;
 import lombok.Data;
 
 /** KD module arch params (SuperGradients' {@code arch_params}) and the KD loss. */
@@ -34,4 +37,37 @@ public class KDSpec {
 
   @JsonPropertyDescription("The distillation loss.")
   private LossSpec loss = new LossSpec();
+
+  @Size(max = 32)
+  @JsonPropertyDescription(
+      "Several teachers only: averageLogits (default) distils from the weighted mean of the"
+          + " teachers' logits with one loss; sumLosses computes the loss against each teacher and"
+          + " sums them, weighted (weights normalised to sum 1, so the task loss counts once).")
+  private TeachersMode teachersMode;
+
+  @Size(max = 16)
+  @JsonPropertyDescription(
+      "FitNets hints: intermediate outputs of the student regressed onto the teacher's, each with"
+          + " a learned 1x1 convolution or linear layer, MSE added to the loss. Single teacher only.")
+  private List<HintSpec> hints;
+
+  /** How several teachers are combined. */
+  public enum TeachersMode {
+    /** One loss against the weighted mean of the teachers' logits. */
+    @JsonProperty("averageLogits")
+    AVERAGE_LOGITS,
+    /** The weighted sum of one loss per teacher. */
+    @JsonProperty("sumLosses")
+    SUM_LOSSES
+  }
+
+  /** The teachers mode, averageLogits when unset. */
+  public TeachersMode teachersModeOrDefault() {
+    return teachersMode == null ? TeachersMode.AVERAGE_LOGITS : teachersMode;
+  }
+
+  /** The hints, empty when unset. */
+  public List<HintSpec> hintsOrEmpty() {
+    return hints == null ? List.of() : hints;
+  }
 }

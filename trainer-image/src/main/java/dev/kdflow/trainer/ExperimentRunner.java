@@ -15,6 +15,7 @@ import dev.kdflow.api.KDExperimentSpec;
 import dev.kdflow.api.KDSpec;
 import dev.kdflow.api.LossSpec;
 import dev.kdflow.api.ModelSpec;
+import dev.kdflow.api.NormalizationAdapterSpec;
 import dev.kdflow.api.SpecDefaults;
 import dev.kdflow.api.TeacherSpec;
 import dev.kdflow.api.TrainingSpec;
@@ -28,11 +29,16 @@ import dev.kdflow.trainer.data.DatasetLoader;
 import dev.kdflow.trainer.data.ImageSplit;
 import dev.kdflow.trainer.data.Normalization;
 import dev.kdflow.trainer.data.SampleAugmentation;
+import dev.kdflow.trainer.kd.Hints;
 import dev.kdflow.trainer.kd.KDModule;
 import dev.kdflow.trainer.kd.KDTrainer;
+import dev.kdflow.trainer.kd.MultiTeacherLoss;
 import dev.kdflow.trainer.kd.NormalizationAdapter;
+import dev.kdflow.trainer.kd.TeacherEnsemble;
 import dev.kdflow.trainer.kd.TorchScriptTeacher;
 import dev.kdflow.trainer.loss.CrossEntropyLoss;
+import dev.kdflow.trainer.loss.FeatureHintLoss;
+import dev.kdflow.trainer.loss.KDLoss;
 import dev.kdflow.trainer.loss.KDLosses;
 import dev.kdflow.trainer.models.Models;
 import dev.kdflow.trainer.recipe.ExperimentLoader;
@@ -178,9 +184,57 @@ public final class ExperimentRunner {
       ModelSpec s = spec.getStudent();
       Block student = buildModel(s, "spec.student", manager, inputShape);
       Block teacher = null;
-      if (spec.getTeacher() != null) {
-        teacher = buildTeacher(spec.getTeacher(), manager, inputShape, teacherHolder, device);
-        checkOutputs(student, teacher, kd, manager, inputShape, trainData.numClasses());
+      List<TeacherSpec> teacherSpecs = spec.teacherList();
+      KDSpec kdRun = JSON.convertValue(JSON.convertValue(kd, Map.class), KDSpec.class);
+      TeacherEnsemble ensemble = null;
+      if (teacherSpecs.size() == 1) {
+        TeacherSpec ts = teacherSpecs.get(0);
+        String path = spec.getTeacher() != null ? "spec.teacher" : "spec.teachers[0]";
+        teacher = buildTeacher(ts, path, manager, inputShape, teacherHolder, device);
+        if (ts.getInputAdapter() != null) {
+          kdRun.setTeacherInputAdapter(ts.getInputAdapter());
+        }
+      } else if (teacherSpecs.size() > 1) {
+        List<Block> blocks = new ArrayList<>();
+        List<Block> adapters = new ArrayList<>();
+        double[] weights = new double[teacherSpecs.size()];
+        for (int i = 0; i < teacherSpecs.size(); i++) {
+          TeacherSpec ts = teacherSpecs.get(i);
+          blocks.add(
+              buildTeacher(
+                  ts, "spec.teachers[" + i + "]", manager, inputShape, teacherHolder, device));
+          NormalizationAdapterSpec a =
+              ts.getInputAdapter() != null ? ts.getInputAdapter() : kd.getTeacherInputAdapter();
+          adapters.add(a == null ? null : NormalizationAdapter.from(a));
+          weights[i] = ts.weightOrDefault();
+        }
+        ensemble = new TeacherEnsemble(blocks, adapters, weights, kd.teachersModeOrDefault());
+        teacher = ensemble;
+        // each teacher's adapter runs inside the ensemble
+        kdRun.setTeacherInputAdapter(null);
+      }
+      if (teacher != null) {
+        checkOutputs(student, teacher, kdRun, manager, inputShape, trainData.numClasses());
+      }
+      Hints hints = null;
+      if (teacher != null && !kd.hintsOrEmpty().isEmpty()) {
+        TeacherSpec ts = teacherSpecs.get(0);
+        hints =
+            Hints.build(
+                kd.hintsOrEmpty(),
+                s.getArchitecture(),
+                s.getArchParams(),
+                student,
+                ts.getTorchscript() == null || ts.getTorchscript().isBlank()
+                    ? ts.getArchitecture()
+                    : null,
+                ts.getArchParams(),
+                teacher,
+                kdRun.getTeacherInputAdapter() == null
+                    ? null
+                    : NormalizationAdapter.from(kdRun.getTeacherInputAdapter()),
+                manager,
+                inputShape);
       }
       BatchSource trainLoader =
           trainData.batches(norm, d.getBatchSize(), true, SampleAugmentation.training(d), seed);
@@ -191,9 +245,17 @@ public final class ExperimentRunner {
       SupervisedTrainer t;
       if (teacher != null) {
         KDTrainer kdTrainer = new KDTrainer(experimentName, root);
+        KDLoss loss = KDLosses.from(lossSpec);
+        if (ensemble != null && ensemble.mode() == KDSpec.TeachersMode.SUM_LOSSES) {
+          loss = new MultiTeacherLoss(loss, ensemble.weights());
+        }
+        if (hints != null) {
+          loss = new FeatureHintLoss(loss, hints.weights());
+        }
         kdTrainer
-            .setKDSpec(kd)
-            .setKDLoss(KDLosses.from(lossSpec))
+            .setHints(hints)
+            .setKDSpec(kdRun)
+            .setKDLoss(loss)
             .setCacheTeacherOutputs(kd.getCacheTeacherOutputs());
         if (kd.getPrecompute() != null) {
           kdTrainer.setSoftLabels(
@@ -284,7 +346,13 @@ public final class ExperimentRunner {
       Engine.getEngine("PyTorch").setRandomSeed((int) (seed & 0x7fffffff));
       Block student = buildModel(spec.getStudent(), "spec.student", manager, inputShape);
       Block teacher =
-          buildTeacher(spec.getTeacher(), manager, inputShape, teacherHolder, manager.getDevice());
+          buildTeacher(
+              spec.getTeacher(),
+              "spec.teacher",
+              manager,
+              inputShape,
+              teacherHolder,
+              manager.getDevice());
       checkOutputs(student, teacher, kd, manager, inputShape, trainData.numClasses());
       KDModule module =
           new KDModule(
@@ -520,16 +588,22 @@ public final class ExperimentRunner {
   }
 
   private static Block buildTeacher(
-      TeacherSpec t, NDManager manager, Shape inputShape, TeacherHolder holder, Device device) {
+      TeacherSpec t,
+      String path,
+      NDManager manager,
+      Shape inputShape,
+      TeacherHolder holder,
+      Device device) {
     if (t.getTorchscript() != null && !t.getTorchscript().isBlank()) {
       try {
-        holder.torchScript = TorchScriptTeacher.load(Path.of(t.getTorchscript()), device);
-        return holder.torchScript.block();
+        TorchScriptTeacher loaded = TorchScriptTeacher.load(Path.of(t.getTorchscript()), device);
+        holder.torchScripts.add(loaded);
+        return loaded.block();
       } catch (IOException e) {
-        throw new InvalidExperimentException("spec.teacher.torchscript", e.getMessage(), e);
+        throw new InvalidExperimentException(path + ".torchscript", e.getMessage(), e);
       }
     }
-    return buildModel(t, "spec.teacher", manager, inputShape);
+    return buildModel(t, path, manager, inputShape);
   }
 
   /** Runs one zero batch through both networks: their class counts must agree with the data. */
@@ -566,15 +640,13 @@ public final class ExperimentRunner {
     }
   }
 
-  /** Keeps a TorchScript teacher's model open for the run. */
+  /** Keeps the TorchScript teachers' models open for the run. */
   private static final class TeacherHolder implements AutoCloseable {
-    TorchScriptTeacher torchScript;
+    final List<TorchScriptTeacher> torchScripts = new ArrayList<>();
 
     @Override
     public void close() {
-      if (torchScript != null) {
-        torchScript.close();
-      }
+      torchScripts.forEach(TorchScriptTeacher::close);
     }
   }
 

@@ -46,16 +46,21 @@ public final class InputChecker {
     if (spec.getStudent() != null) {
       checkpoint("spec.student", spec.getStudent(), writtenBeforeUse, problems);
     }
-    TeacherSpec teacher = spec.getTeacher();
-    if (teacher != null) {
+    List<TeacherSpec> teachers = spec.teacherList();
+    for (int i = 0; i < teachers.size(); i++) {
+      TeacherSpec teacher = teachers.get(i);
+      String path = spec.getTeacher() != null ? "spec.teacher" : "spec.teachers[" + i + "]";
+      if (teacher == null) {
+        continue;
+      }
       if (teacher.getTorchscript() != null && !teacher.getTorchscript().isBlank()) {
         if (!Files.isRegularFile(Path.of(teacher.getTorchscript()))) {
           problems.add(
               ValidationProblem.error(
-                  "spec.teacher.torchscript", "file not found: " + teacher.getTorchscript()));
+                  path + ".torchscript", "file not found: " + teacher.getTorchscript()));
         }
       } else {
-        checkpoint("spec.teacher", teacher, writtenBeforeUse, problems);
+        checkpoint(path, teacher, writtenBeforeUse, problems);
       }
     }
     DatasetSpec d = SpecDefaults.resolve(spec.getDataset(), DatasetSpec.class);

@@ -7,7 +7,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kdflow.api.CheckpointParams;
 import dev.kdflow.api.DatasetSpec;
+import dev.kdflow.api.HintSpec;
 import dev.kdflow.api.KDExperimentSpec;
+import dev.kdflow.api.KDSpec;
 import dev.kdflow.api.ModelSpec;
 import dev.kdflow.api.TeacherSpec;
 import dev.kdflow.api.TrainingSpec;
@@ -180,6 +182,57 @@ class ExperimentRunnerTest {
     assertThat(r.status()).isEqualTo(EndRecord.SUCCEEDED);
     assertThat(r.latestCheckpoint()).isDirectory();
     assertThat(r.lastValid().teacherTop1()).isNotNull();
+  }
+
+  @Test
+  void distilsFromTwoTeachersAndWithHintsFromTheSpec() throws IOException {
+    TrainingOutcome trained = new ExperimentRunner(spec("cnn", CNN), "teacher").run();
+    TeacherSpec cnn = new TeacherSpec();
+    cnn.setArchitecture("cnn");
+    cnn.setArchParams(new LinkedHashMap<>(CNN));
+    CheckpointParams c = new CheckpointParams();
+    c.setCheckpointPath(trained.bestCheckpoint().toString());
+    cnn.setCheckpoint(c);
+    cnn.setWeight(3.0);
+    TeacherSpec script = new TeacherSpec();
+    script.setTorchscript(TestData.fixtures().resolve("tiny_teacher.pt").toString());
+
+    for (KDSpec.TeachersMode mode : KDSpec.TeachersMode.values()) {
+      KDExperimentSpec two = spec("mlp", Map.of("hiddenSizes", List.of(32)));
+      two.setTeachers(List.of(cnn, script));
+      two.getKd().setTeachersMode(mode);
+      TrainingOutcome r = new ExperimentRunner(two, "two-" + mode).run();
+      assertThat(r.status()).isEqualTo(EndRecord.SUCCEEDED);
+      assertThat(r.lastValid().teacherTop1()).isNotNull();
+      try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
+        assertThat(
+                dev.kdflow.trainer.checkpoint.NamedArrays.load(
+                        r.latestCheckpoint()
+                            .resolve(dev.kdflow.trainer.checkpoint.Weights.MODULE_FILE),
+                        m)
+                    .keySet())
+            .anyMatch(k -> k.startsWith("teacher.") && k.contains("teacher0"))
+            .anyMatch(k -> k.startsWith("teacher.") && k.contains("teacher1"));
+      }
+    }
+
+    KDExperimentSpec hinted = spec("cnn", Map.of("channels", List.of(2, 4), "hiddenSize", 8));
+    TeacherSpec single = new TeacherSpec();
+    single.setArchitecture("cnn");
+    single.setArchParams(new LinkedHashMap<>(CNN));
+    single.setCheckpoint(c);
+    hinted.setTeacher(single);
+    HintSpec h = new HintSpec();
+    h.setStudent("stage1");
+    h.setTeacher("stage1");
+    hinted.getKd().setHints(List.of(h));
+    TrainingOutcome r = new ExperimentRunner(hinted, "hinted").run();
+    assertThat(r.status()).isEqualTo(EndRecord.SUCCEEDED);
+    List<JsonNode> records = lines(tmp.resolve("hinted").resolve(ExperimentDirectory.METRICS_FILE));
+    assertThat(records.get(records.size() - 2).at("/train/distillLoss").isNumber()).isTrue();
+
+    h.setTeacher("block7");
+    assertInvalid(hinted, "spec.kd.hints[0].teacher", "block7", "stage1, stage2, hidden, logits");
   }
 
   @Test

@@ -6,6 +6,7 @@ import dev.kdflow.api.CheckpointsSpec;
 import dev.kdflow.api.DKDParams;
 import dev.kdflow.api.DatasetSpec;
 import dev.kdflow.api.EmaParams;
+import dev.kdflow.api.HintSpec;
 import dev.kdflow.api.KDExperiment;
 import dev.kdflow.api.KDExperimentSpec;
 import dev.kdflow.api.KDSpec;
@@ -143,8 +144,10 @@ public final class KDExperimentValidator {
       return;
     }
     student(spec.getStudent());
-    teacher(spec.getTeacher(), spec.getStudent());
-    kd(spec.getKd(), spec.getTeacher() != null);
+    teachers(spec);
+    kd(spec.getKd(), !spec.teacherList().isEmpty());
+    precomputeNeedsOneTeacherOnly(spec);
+    hints(spec);
     if (spec.getKd() != null && spec.getKd().getLoss() != null) {
       lossParameters(spec.getKd().getLoss(), spec.getTraining());
     }
@@ -183,48 +186,157 @@ public final class KDExperimentValidator {
     checkpoint("spec.student.checkpoint", student.getCheckpoint());
   }
 
-  private void teacher(TeacherSpec teacher, ModelSpec student) {
+  private void hints(KDExperimentSpec spec) {
+    KDSpec kd = spec.getKd();
+    if (kd == null || kd.getHints() == null || kd.getHints().isEmpty()) {
+      return;
+    }
+    List<TeacherSpec> teachers = spec.teacherList();
+    if (teachers.size() != 1) {
+      add(
+          "spec.kd.hints",
+          teachers.isEmpty()
+              ? "need a teacher (spec.teacher); remove the hints to train the student alone"
+              : "need exactly one teacher (a hint names one teacher's layer), got "
+                  + teachers.size()
+                  + " in spec.teachers");
+      return;
+    }
+    TeacherSpec teacher = teachers.get(0);
+    ModelSpec student = spec.getStudent();
+    for (int i = 0; i < kd.getHints().size(); i++) {
+      String path = "spec.kd.hints[" + i + "]";
+      HintSpec h = kd.getHints().get(i);
+      if (h == null) {
+        add(path, "required: {student: <point>, teacher: <point>, weight: <w>}");
+        continue;
+      }
+      if (student != null) {
+        featurePoint(path + ".student", h.getStudent(), student.getArchitecture(), student);
+      }
+      if (!isBlank(teacher.getArchitecture())) {
+        featurePoint(path + ".teacher", h.getTeacher(), teacher.getArchitecture(), teacher);
+      } else if (isBlank(h.getTeacher())) {
+        add(path + ".teacher", "required: the TorchScript teacher's output (dict key or position)");
+      }
+      Double w = h.getWeight();
+      if (w != null && !(w > 0 && Double.isFinite(w))) {
+        add(path + ".weight", "must be > 0, got " + w);
+      }
+    }
+  }
+
+  private void featurePoint(String path, String point, String arch, ModelSpec model) {
+    if (Architectures.find(arch).isEmpty()) {
+      return; // the architecture's own error names the problem
+    }
+    List<String> valid;
+    try {
+      valid = Architectures.featurePoints(arch, model.getArchParams());
+    } catch (RuntimeException e) {
+      return; // bad arch params are reported at their own path
+    }
+    if (isBlank(point)) {
+      add(path, "required; " + arch + " has the feature points " + String.join(", ", valid));
+    } else if (!valid.contains(point)) {
+      add(
+          path,
+          "unknown feature point '"
+              + point
+              + "' of "
+              + arch
+              + "; valid: "
+              + String.join(", ", valid));
+    }
+  }
+
+  private void teachers(KDExperimentSpec spec) {
+    List<TeacherSpec> list = spec.getTeachers();
+    if (list == null) {
+      teacher("spec.teacher", spec.getTeacher(), spec.getStudent());
+      if (spec.getTeacher() != null && spec.getTeacher().getWeight() != null) {
+        add(
+            "spec.teacher.weight",
+            "applies to the entries of spec.teachers (several teachers); remove it for a single"
+                + " teacher");
+      }
+      return;
+    }
+    if (spec.getTeacher() != null) {
+      add(
+          "spec.teachers",
+          "set spec.teacher (one teacher) or spec.teachers (several), not both; move spec.teacher"
+              + " into spec.teachers");
+    }
+    if (list.isEmpty() || list.size() > KDExperimentSpec.MAX_TEACHERS) {
+      add(
+          "spec.teachers",
+          "must list 1 to "
+              + KDExperimentSpec.MAX_TEACHERS
+              + " teachers, got "
+              + list.size()
+              + "; leave spec.teachers out to train the student alone");
+    }
+    for (int i = 0; i < list.size(); i++) {
+      String path = "spec.teachers[" + i + "]";
+      TeacherSpec t = list.get(i);
+      if (t == null) {
+        add(path, "required: a teacher (architecture with checkpoint, or torchscript)");
+        continue;
+      }
+      teacher(path, t, spec.getStudent());
+      Double w = t.getWeight();
+      if (w != null && !(w > 0 && Double.isFinite(w))) {
+        add(path + ".weight", "must be > 0 (weights are normalised to sum 1), got " + w);
+      }
+    }
+  }
+
+  private void teacher(String path, TeacherSpec teacher, ModelSpec student) {
     if (teacher == null) {
       return;
+    }
+    if (teacher.getInputAdapter() != null) {
+      adapter(path + ".inputAdapter", teacher.getInputAdapter());
     }
     boolean hasArch = !isBlank(teacher.getArchitecture());
     boolean hasScript = !isBlank(teacher.getTorchscript());
     if (hasArch == hasScript) {
       add(
-          "spec.teacher",
+          path,
           hasArch
               ? "set exactly one of architecture or torchscript, not both"
               : "set exactly one of architecture (with a checkpoint) or torchscript (a file)");
       return;
     }
     if (hasArch) {
-      architecture("spec.teacher", teacher.getArchitecture(), teacher.getArchParams());
-      checkpoint("spec.teacher.checkpoint", teacher.getCheckpoint());
+      architecture(path, teacher.getArchitecture(), teacher.getArchParams());
+      checkpoint(path + ".checkpoint", teacher.getCheckpoint());
       if (teacher.getCheckpoint() == null) {
         // SuperGradients builds such a teacher and distils from it without a word; we run it too
         // (a smoke test needs no trained teacher) but say once what it means.
         warn(
-            "spec.teacher.checkpoint",
+            path + ".checkpoint",
             "not set: the teacher keeps its random initial weights, so the student learns from"
                 + " noise; set checkpoint.checkpointPath to a trained teacher (e.g. its ckpt_best)"
                 + " or use torchscript");
       }
-      numClassesMatch(teacher, student);
+      numClassesMatch(path, teacher, student);
     } else {
       if (teacher.getArchParams() != null && !teacher.getArchParams().isEmpty()) {
         add(
-            "spec.teacher.archParams",
+            path + ".archParams",
             "only applies to an architecture teacher; remove it for a TorchScript teacher");
       }
       if (teacher.getCheckpoint() != null) {
         add(
-            "spec.teacher.checkpoint",
+            path + ".checkpoint",
             "a TorchScript file holds its weights; remove checkpoint for a TorchScript teacher");
       }
     }
   }
 
-  private void numClassesMatch(TeacherSpec teacher, ModelSpec student) {
+  private void numClassesMatch(String path, TeacherSpec teacher, ModelSpec student) {
     if (student == null
         || isBlank(student.getArchitecture())
         || !hasParam(student.getArchitecture(), "numClasses")
@@ -237,7 +349,7 @@ public final class KDExperimentValidator {
         Architectures.valueOf(teacher.getArchitecture(), teacher.getArchParams(), "numClasses");
     if (s instanceof Number sn && t instanceof Number tn && sn.longValue() != tn.longValue()) {
       add(
-          "spec.teacher.archParams.numClasses",
+          path + ".archParams.numClasses",
           "teacher and student must have the same number of classes to distill logits, got "
               + tn.longValue()
               + " (teacher) and "
@@ -372,34 +484,37 @@ public final class KDExperimentValidator {
     }
     NormalizationAdapterSpec a = kd.getTeacherInputAdapter();
     if (a != null) {
-      String p = "spec.kd.teacherInputAdapter";
-      List<List<Double>> lists =
-          List.of(
-              nullToEmpty(a.getMeanOriginal()),
-              nullToEmpty(a.getStdOriginal()),
-              nullToEmpty(a.getMeanRequired()),
-              nullToEmpty(a.getStdRequired()));
-      String[] names = {"meanOriginal", "stdOriginal", "meanRequired", "stdRequired"};
-      for (int i = 0; i < names.length; i++) {
-        if (lists.get(i).isEmpty()) {
-          add(p + "." + names[i], "required: one value per channel");
-        }
-      }
-      if (lists.stream().noneMatch(List::isEmpty)
-          && lists.stream().mapToInt(List::size).distinct().count() > 1) {
-        add(
-            p,
-            "meanOriginal, stdOriginal, meanRequired and stdRequired must have the same length"
-                + " (one value per channel), got "
-                + lists.stream().map(l -> String.valueOf(l.size())).toList());
-      }
-      positives(p + ".stdOriginal", a.getStdOriginal());
-      positives(p + ".stdRequired", a.getStdRequired());
+      adapter("spec.kd.teacherInputAdapter", a);
       if (!hasTeacher) {
-        add(p, "applies to the teacher's input; set spec.teacher or remove it");
+        add(
+            "spec.kd.teacherInputAdapter",
+            "applies to the teacher's input; set spec.teacher or remove it");
       }
     }
     precompute(kd.getPrecompute(), hasTeacher);
+  }
+
+  /**
+   * Precomputed soft labels hold one teacher's logits and nothing else: several teachers and
+   * feature hints need the teachers' forward pass in every step.
+   */
+  private void precomputeNeedsOneTeacherOnly(KDExperimentSpec spec) {
+    KDSpec kd = spec.getKd();
+    if (kd == null || kd.getPrecompute() == null) {
+      return;
+    }
+    if (spec.getTeachers() != null && !spec.getTeachers().isEmpty()) {
+      add(
+          "spec.kd.precompute",
+          "stores one teacher's logits; with spec.teachers remove kd.precompute (or use a single"
+              + " spec.teacher)");
+    }
+    if (kd.getHints() != null && !kd.getHints().isEmpty()) {
+      add(
+          "spec.kd.precompute",
+          "stores logits only, but spec.kd.hints need the teacher's features in every step; remove"
+              + " one of the two");
+    }
   }
 
   private void precompute(PrecomputeSpec p, boolean hasTeacher) {
@@ -427,6 +542,31 @@ public final class KDExperimentValidator {
     if (backoff != null && (backoff < 0 || backoff > 100)) {
       add(path + ".backoffLimitPerIndex", "must be in [0, 100], got " + backoff);
     }
+  }
+
+  private void adapter(String p, NormalizationAdapterSpec a) {
+    List<List<Double>> lists =
+        List.of(
+            nullToEmpty(a.getMeanOriginal()),
+            nullToEmpty(a.getStdOriginal()),
+            nullToEmpty(a.getMeanRequired()),
+            nullToEmpty(a.getStdRequired()));
+    String[] names = {"meanOriginal", "stdOriginal", "meanRequired", "stdRequired"};
+    for (int i = 0; i < names.length; i++) {
+      if (lists.get(i).isEmpty()) {
+        add(p + "." + names[i], "required: one value per channel");
+      }
+    }
+    if (lists.stream().noneMatch(List::isEmpty)
+        && lists.stream().mapToInt(List::size).distinct().count() > 1) {
+      add(
+          p,
+          "meanOriginal, stdOriginal, meanRequired and stdRequired must have the same length"
+              + " (one value per channel), got "
+              + lists.stream().map(l -> String.valueOf(l.size())).toList());
+    }
+    positives(p + ".stdOriginal", a.getStdOriginal());
+    positives(p + ".stdRequired", a.getStdRequired());
   }
 
   private int training(TrainingSpec t) {

@@ -61,6 +61,124 @@ class KDExperimentValidatorTest {
     assertThat(KDExperimentValidator.validate(valid())).isEmpty();
   }
 
+  private static List<ValidationProblem> problemsOf(String spec) {
+    return KDExperimentValidator.validate(
+        Serialization.unmarshal(
+            """
+            apiVersion: kdflow.dev/v1alpha1
+            kind: KDExperiment
+            metadata: {name: x}
+            spec:
+            """
+                + spec.indent(2)
+                + "  training: {maxEpochs: 1, initialLr: 0.01}\n",
+            KDExperiment.class));
+  }
+
+  private static void assertOneError(List<ValidationProblem> problems, String path, String... in) {
+    assertThat(problems)
+        .filteredOn(ValidationProblem::isError)
+        .singleElement()
+        .satisfies(
+            p -> {
+              assertThat(p.fieldPath()).isEqualTo(path);
+              assertThat(p.message()).contains(in);
+            });
+  }
+
+  @Test
+  void severalTeachersWithWeightsAndAdaptersAreValidAndExclusiveWithTeacher() {
+    String two =
+        """
+        student: {architecture: cnn}
+        teachers:
+          - {architecture: resnet_small, checkpoint: {checkpointPath: /ckpt/a}, weight: 2}
+          - torchscript: /models/b.pt
+            inputAdapter: {meanOriginal: [0.3], stdOriginal: [0.3], meanRequired: [0.5], stdRequired: [0.5]}
+        kd: {teachersMode: sumLosses}
+        """;
+    assertThat(problemsOf(two)).isEmpty();
+    assertOneError(
+        problemsOf(two + "teacher: {architecture: cnn, checkpoint: {checkpointPath: /c}}\n"),
+        "spec.teachers",
+        "not both");
+    assertOneError(
+        problemsOf(two.replace("weight: 2", "weight: 0")), "spec.teachers[0].weight", "> 0");
+    assertOneError(
+        problemsOf(two.replace("stdRequired: [0.5]", "stdRequired: [0.5, 0.5]")),
+        "spec.teachers[1].inputAdapter",
+        "same length");
+    assertOneError(
+        problemsOf(
+            """
+            student: {architecture: cnn}
+            teacher: {architecture: cnn, checkpoint: {checkpointPath: /c}, weight: 2}
+            """),
+        "spec.teacher.weight",
+        "spec.teachers");
+    assertOneError(
+        problemsOf("student: {architecture: cnn}\nteachers: []\n"), "spec.teachers", "1 to 8");
+  }
+
+  @Test
+  void hintsNameFeaturePointsOfOneTeacherAndUnknownNamesListTheValidOnes() {
+    String hinted =
+        """
+        student: {architecture: cnn, archParams: {channels: [8, 16, 32]}}
+        teacher: {architecture: resnet_small, checkpoint: {checkpointPath: /c}}
+        kd:
+          hints: [{student: stage3, teacher: block4, weight: 0.5}, {student: hidden, teacher: pool}]
+        """;
+    assertThat(problemsOf(hinted)).isEmpty();
+    assertOneError(
+        problemsOf(hinted.replace("stage3", "conv3")),
+        "spec.kd.hints[0].student",
+        "unknown feature point 'conv3' of cnn; valid: stage1, stage2, stage3, hidden, logits");
+    assertOneError(
+        problemsOf(hinted.replace("block4", "layer4")),
+        "spec.kd.hints[0].teacher",
+        "valid: stem, block1, block2, block3, block4, pool, logits");
+    assertOneError(
+        problemsOf(hinted.replace("weight: 0.5", "weight: -1")), "spec.kd.hints[0].weight", "> 0");
+    assertOneError(
+        problemsOf(
+            hinted.replace(
+                "teacher: {architecture: resnet_small, checkpoint: {checkpointPath: /c}}",
+                "teachers: [{torchscript: /a.pt}, {torchscript: /b.pt}]")),
+        "spec.kd.hints",
+        "exactly one teacher");
+    // a TorchScript teacher's outputs are known only once loaded: the trainer checks them
+    assertThat(
+            problemsOf(
+                hinted.replace(
+                    "teacher: {architecture: resnet_small, checkpoint: {checkpointPath: /c}}",
+                    "teacher: {torchscript: /t.pt}")))
+        .isEmpty();
+  }
+
+  @Test
+  void precomputedSoftLabelsNeedOneTeacherAndNoHints() {
+    String precomputed =
+        """
+        student: {architecture: cnn}
+        teacher: {architecture: resnet_small, checkpoint: {checkpointPath: /c}}
+        kd:
+          precompute: {shards: 2}
+        """;
+    assertThat(problemsOf(precomputed)).isEmpty();
+    assertOneError(
+        problemsOf(
+            precomputed.replace(
+                "teacher: {architecture: resnet_small, checkpoint: {checkpointPath: /c}}",
+                "teachers: [{torchscript: /a.pt}, {torchscript: /b.pt}]")),
+        "spec.kd.precompute",
+        "one teacher's logits");
+    assertOneError(
+        problemsOf(precomputed + "  hints: [{student: stage2, teacher: block4}]\n"),
+        "spec.kd.precompute",
+        "spec.kd.hints need the teacher's features");
+  }
+
   @Test
   void aMinimalSpecIsValid() {
     KDExperiment kdx =

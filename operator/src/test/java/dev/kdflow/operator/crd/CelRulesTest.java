@@ -49,6 +49,11 @@ class CelRulesTest {
     return true;
   }
 
+  /** The spec's rules for a new spec (the transition rule sees no change). */
+  static boolean holdsOnSpec(Object spec) throws Exception {
+    return holds("spec", spec, spec);
+  }
+
   static boolean holds(String path, Object self) throws Exception {
     return holds(path, self, null);
   }
@@ -74,6 +79,50 @@ class CelRulesTest {
     assertThat(holds("spec.teacher", map("archParams", map()))).isFalse();
     assertThat(GeneratedCrd.at(CRD, "spec.teacher").getXKubernetesValidations().get(0).getMessage())
         .contains("exactly one of architecture or torchscript");
+  }
+
+  @Test
+  void teacherAndTeachersExcludeEachOtherAndHintsNeedOneTeacher() throws Exception {
+    Map<String, Object> student = map("architecture", "cnn");
+    Map<String, Object> t = map("architecture", "cnn");
+    assertThat(holdsOnSpec(map("student", student, "teacher", t, "training", map()))).isTrue();
+    assertThat(holdsOnSpec(map("student", student, "teachers", List.of(t, t), "training", map())))
+        .isTrue();
+    assertThat(
+            holds(
+                "spec",
+                map("student", student, "teacher", t, "teachers", List.of(t), "training", map())))
+        .isFalse();
+    assertThat(
+            holds(
+                "spec",
+                map(
+                    "student",
+                    student,
+                    "teacher",
+                    map("architecture", "cnn", "weight", 2.0),
+                    "training",
+                    map())))
+        .isFalse();
+    Map<String, Object> hinted = map("hints", List.of(map("student", "hidden", "teacher", "pool")));
+    assertThat(holdsOnSpec(map("student", student, "teacher", t, "kd", hinted, "training", map())))
+        .isTrue();
+    assertThat(
+            holds(
+                "spec",
+                map(
+                    "student",
+                    student,
+                    "teachers",
+                    List.of(t, t),
+                    "kd",
+                    hinted,
+                    "training",
+                    map())))
+        .isFalse();
+    assertThat(holds("spec.teachers[].weight", 0.5)).isTrue();
+    assertThat(holds("spec.teachers[].weight", 0.0)).isFalse();
+    assertThat(holds("spec.kd.hints[].weight", -1.0)).isFalse();
   }
 
   @Test

@@ -43,10 +43,16 @@ public final class GeneratedCrd {
   public static JSONSchemaProps at(CustomResourceDefinition crd, String path) {
     JSONSchemaProps s = schema(crd);
     for (String part : path.split("\\.")) {
-      if (s.getProperties() == null || !s.getProperties().containsKey(part)) {
-        throw new IllegalArgumentException("no schema at " + path + " (missing " + part + ")");
+      // "name[]": the schema of the list's items
+      boolean items = part.endsWith("[]");
+      String name = items ? part.substring(0, part.length() - 2) : part;
+      if (s.getProperties() == null || !s.getProperties().containsKey(name)) {
+        throw new IllegalArgumentException("no schema at " + path + " (missing " + name + ")");
       }
-      s = s.getProperties().get(part);
+      s = s.getProperties().get(name);
+      if (items) {
+        s = s.getItems().getSchema();
+      }
     }
     return s;
   }

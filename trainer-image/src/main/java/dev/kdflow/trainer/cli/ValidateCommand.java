@@ -83,13 +83,20 @@ final class ValidateCommand implements Callable<Integer> {
   /** E.g. "manifest kd: student mlp, teacher cnn, 10 epochs". */
   private static String describe(
       ExperimentLoader.Format format, String name, KDExperiment experiment) {
-    TeacherSpec t = experiment.getSpec().getTeacher();
+    List<TeacherSpec> all = experiment.getSpec().teacherList();
     String teacher =
-        t == null
+        all.isEmpty()
             ? "no teacher"
-            : t.getTorchscript() != null
-                ? "TorchScript teacher " + t.getTorchscript()
-                : "teacher " + t.getArchitecture();
+            : (all.size() == 1 ? "" : all.size() + " teachers: ")
+                + String.join(
+                    ", ",
+                    all.stream()
+                        .map(
+                            t ->
+                                t.getTorchscript() != null
+                                    ? "TorchScript teacher " + t.getTorchscript()
+                                    : "teacher " + t.getArchitecture())
+                        .toList());
     return format.name().toLowerCase(Locale.ROOT)
         + " "
         + name

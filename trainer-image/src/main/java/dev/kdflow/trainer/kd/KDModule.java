@@ -39,6 +39,7 @@ public class KDModule extends AbstractBlock {
   private FoldedTeacher folded;
   private boolean foldTried;
   private NDManager foldedManager;
+  private Hints hints;
 
   /**
    * @param student the trained network (initialised)
@@ -71,6 +72,22 @@ public class KDModule extends AbstractBlock {
 
   public Block getTeacherInputAdapter() {
     return teacherInputAdapter;
+  }
+
+  /**
+   * Adds FitNets hints: the student pass then returns its logits followed by the regressed
+   * features, the teacher pass its logits followed by the hinted features (see {@link Hints}; the
+   * hints apply the teacher input adapter themselves). Pair with a {@link
+   * dev.kdflow.trainer.loss.FeatureHintLoss}.
+   */
+  public KDModule setHints(Hints hints) {
+    this.hints = hints;
+    return this;
+  }
+
+  /** The hints, or null. */
+  public Hints getHints() {
+    return hints;
   }
 
   public boolean isRunTeacherOnEval() {
@@ -149,17 +166,30 @@ public class KDModule extends AbstractBlock {
    * @return student output first, then the teacher's (null when skipped on validation)
    */
   public KDOutput forwardKD(ParameterStore parameterStore, NDList inputs, boolean training) {
-    NDList studentOutput = student.forward(parameterStore, inputs, training);
+    NDList studentOutput = forwardStudent(parameterStore, inputs, training);
     NDList teacherOutput =
         training || runTeacherOnEval ? forwardTeacher(parameterStore, inputs) : null;
     return new KDOutput(studentOutput, teacherOutput);
   }
 
-  /** The teacher's forward pass: inference mode, autograd disabled, adapter applied first. */
+  /** The student's forward pass: its logits, then the regressed hint features when hinted. */
+  public NDList forwardStudent(ParameterStore parameterStore, NDList inputs, boolean training) {
+    return hints == null
+        ? student.forward(parameterStore, inputs, training)
+        : hints.forwardStudent(parameterStore, inputs, training);
+  }
+
+  /**
+   * The teacher's forward pass: inference mode, autograd disabled, adapter applied first; its
+   * logits, then the hinted features when hinted.
+   */
   public NDList forwardTeacher(ParameterStore parameterStore, NDList inputs) {
     boolean gradMode = JniUtils.isGradMode();
     JniUtils.setGradMode(false);
     try {
+      if (hints != null) {
+        return hints.forwardTeacher(parameterStore, inputs);
+      }
       NDList teacherInputs =
           teacherInputAdapter == null
               ? inputs

@@ -41,6 +41,7 @@ public class KDTrainer extends SupervisedTrainer {
   private KDSpec kdSpec = new KDSpec();
   private boolean cacheTeacherOutputs = true;
   private Boolean foldTeacherBatchNorm;
+  private Hints hints;
   private final long teacherCacheMaxBytes = 2L << 30;
   private SoftLabels softLabels;
   private volatile int epochIndex;
@@ -142,6 +143,17 @@ public class KDTrainer extends SupervisedTrainer {
   }
 
   /**
+   * FitNets hints for the KD module built by {@link #train(Block, Block, TrainingParams,
+   * BatchSource, BatchSource)} (null: none); pair with a {@link
+   * dev.kdflow.trainer.loss.FeatureHintLoss}. The regressors train with the student and are saved
+   * in ckpt_latest; ckpt_best stays the student only.
+   */
+  public KDTrainer setHints(Hints hints) {
+    this.hints = hints;
+    return this;
+  }
+
+  /**
    * KD module settings used by {@link #train(Block, Block, TrainingParams, BatchSource,
    * BatchSource)}.
    */
@@ -173,6 +185,7 @@ public class KDTrainer extends SupervisedTrainer {
     if (foldTeacherBatchNorm != null) {
       module.setFoldTeacherBatchNorm(foldTeacherBatchNorm);
     }
+    module.setHints(hints);
     return train(module, trainingParams, trainLoader, validLoader);
   }
 
@@ -204,6 +217,11 @@ public class KDTrainer extends SupervisedTrainer {
           @Override
           public Block teacher() {
             return kdModule.getTeacher();
+          }
+
+          @Override
+          public Block auxiliary() {
+            return kdModule.getHints() == null ? null : kdModule.getHints().regressors();
           }
 
           @Override
@@ -247,10 +265,9 @@ public class KDTrainer extends SupervisedTrainer {
             if (cache == null) {
               return kdModule.forwardKD(ps, new NDList(batch.images()), training);
             }
-            NDList student =
-                kdModule.getStudent().forward(ps, new NDList(batch.images()), training);
-            NDArray teacher = cache.lookup(batch.indices(), batch.images().getManager());
-            return new KDOutput(student, new NDList(teacher));
+            NDList student = kdModule.forwardStudent(ps, new NDList(batch.images()), training);
+            return new KDOutput(
+                student, cache.lookup(batch.indices(), batch.images().getManager()));
           }
 
           private KDOutput fromSoftLabels(

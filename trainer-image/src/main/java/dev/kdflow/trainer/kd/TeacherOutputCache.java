@@ -1,6 +1,5 @@
 package dev.kdflow.trainer.kd;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
@@ -9,32 +8,34 @@ import ai.djl.training.ParameterStore;
 import dev.kdflow.trainer.data.BatchSource;
 
 /**
- * The frozen teacher's logits for every image of an unaugmented split, computed once in a fixed
- * order. The teacher never changes and, without augmentation, neither do its inputs, so every epoch
- * after that skips the teacher's forward pass (on CPU ~95 % of a KD step). Because the pass runs in
- * the same order for a fresh and a resumed run, resuming stays exact.
+ * The frozen teacher's outputs (its logits; each teacher's, for several) for every image of an
+ * unaugmented split, computed once in a fixed order. The teacher never changes and, without
+ * augmentation, neither do its inputs, so every epoch after that skips the teacher's forward pass
+ * (on CPU ~95 % of a KD step). Because the pass runs in the same order for a fresh and a resumed
+ * run, resuming stays exact.
  */
 public final class TeacherOutputCache {
-  private final float[] logits;
-  private final int classes;
+  private final float[][] outputs;
+  private final int[] widths;
 
-  private TeacherOutputCache(float[] logits, int classes) {
-    this.logits = logits;
-    this.classes = classes;
+  private TeacherOutputCache(float[][] outputs, int[] widths) {
+    this.outputs = outputs;
+    this.widths = widths;
   }
 
   /**
-   * Runs the teacher over a split, in order.
+   * Runs the teacher over a split, in order. Every output of the teacher's pass is kept: one [N, C]
+   * array for a teacher, or one per teacher of a {@link TeacherEnsemble} that sums losses.
    *
-   * @return the cache, or null when the teacher's output is not a single [N, C] array or would need
-   *     more than {@code maxBytes}
+   * @return the cache, or null when an output of the teacher is not [N, C] or all would need more
+   *     than {@code maxBytes}
    */
   public static TeacherOutputCache compute(
       KDModule module, ParameterStore ps, BatchSource batches, long maxBytes) {
     BatchSource ordered = batches.inOrder();
     BatchSource.Epoch epoch = ordered.epoch(0);
-    float[] all = null;
-    int classes = -1;
+    float[][] all = null;
+    int[] widths = null;
     int done = 0;
     try (NDManager manager = NDManager.newBaseManager(ps.getManager().getDevice())) {
       while (epoch.hasNext()) {
@@ -43,32 +44,49 @@ public final class TeacherOutputCache {
           scope.suppressNotUsedWarning();
           BatchSource.Batch b = epoch.next(m);
           NDList out = module.forwardTeacher(ps, new NDList(b.images()));
-          if (out.size() != 1 || out.head().getShape().dimension() != 2) {
+          if (out.isEmpty() || out.stream().anyMatch(a -> a.getShape().dimension() != 2)) {
             return null;
           }
           if (all == null) {
-            classes = (int) out.head().getShape().get(1);
-            long bytes = 4L * classes * ordered.size();
+            widths = new int[out.size()];
+            long bytes = 0;
+            for (int k = 0; k < out.size(); k++) {
+              widths[k] = (int) out.get(k).getShape().get(1);
+              bytes += 4L * widths[k] * ordered.size();
+            }
             if (bytes > maxBytes || bytes > Integer.MAX_VALUE) {
               return null;
             }
-            all = new float[classes * ordered.size()];
+            all = new float[out.size()][];
+            for (int k = 0; k < out.size(); k++) {
+              all[k] = new float[widths[k] * ordered.size()];
+            }
           }
-          float[] v = out.head().toFloatArray();
-          System.arraycopy(v, 0, all, done * classes, v.length);
+          if (out.size() != all.length) {
+            return null;
+          }
+          for (int k = 0; k < out.size(); k++) {
+            float[] v = out.get(k).toFloatArray();
+            System.arraycopy(v, 0, all[k], done * widths[k], v.length);
+          }
           done += b.size();
         }
       }
     }
-    return all == null ? null : new TeacherOutputCache(all, classes);
+    return all == null ? null : new TeacherOutputCache(all, widths);
   }
 
-  /** The cached logits of a batch's images, [n, C], created in {@code manager}. */
-  public NDArray lookup(int[] indices, NDManager manager) {
-    float[] out = new float[indices.length * classes];
-    for (int i = 0; i < indices.length; i++) {
-      System.arraycopy(logits, indices[i] * classes, out, i * classes, classes);
+  /** The cached outputs of a batch's images, each [n, C], created in {@code manager}. */
+  public NDList lookup(int[] indices, NDManager manager) {
+    NDList list = new NDList(outputs.length);
+    for (int k = 0; k < outputs.length; k++) {
+      int w = widths[k];
+      float[] out = new float[indices.length * w];
+      for (int i = 0; i < indices.length; i++) {
+        System.arraycopy(outputs[k], indices[i] * w, out, i * w, w);
+      }
+      list.add(manager.create(out, new Shape(indices.length, w)));
     }
-    return manager.create(out, new Shape(indices.length, classes));
+    return list;
   }
 }

@@ -1,6 +1,7 @@
 package dev.kdflow.trainer.loss;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import dev.kdflow.api.DISTParams;
 import dev.kdflow.api.DKDParams;
 import dev.kdflow.api.LossSpec;
@@ -60,6 +61,14 @@ public final class KDLosses {
       throw new IllegalStateException(loss + " needs the teacher's output");
     }
     return output.teacherOutput().head();
+  }
+
+  /** The teacher's outputs, or a clear error when the teacher did not run. */
+  static NDList teacherOutputs(KDOutput output, String loss) {
+    if (output.teacherOutput() == null) {
+      throw new IllegalStateException(loss + " needs the teacher's output");
+    }
+    return output.teacherOutput();
   }
 
   static double nonNegative(String name, double value) {

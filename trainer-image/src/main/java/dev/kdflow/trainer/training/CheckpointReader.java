@@ -70,6 +70,13 @@ final class CheckpointReader {
           Weights.copyInto(
               task.teacher(), strip(module, Weights.TEACHER_PREFIX), true, latest + " (teacher)");
         }
+        if (task.auxiliary() != null) {
+          Weights.copyInto(
+              task.auxiliary(),
+              strip(module, TrainingTask.AUXILIARY_PREFIX),
+              true,
+              latest + " (hint regressors)");
+        }
         if (!optimizer.state().isEmpty()) {
           file = latest.resolve(ExperimentDirectory.OPTIMIZER_FILE);
           optimizer.restore(NamedArrays.load(file, m), state.optimizerSteps());

@@ -107,6 +107,9 @@ final class CheckpointWriter {
           if (task.teacher() != null) {
             module.putAll(Weights.arrays(task.teacher(), Weights.TEACHER_PREFIX));
           }
+          if (task.auxiliary() != null) {
+            module.putAll(Weights.arrays(task.auxiliary(), TrainingTask.AUXILIARY_PREFIX));
+          }
           NamedArrays.save(tmp.resolve(Weights.MODULE_FILE), module);
           if (!optimizer.state().isEmpty()) {
             NamedArrays.save(tmp.resolve(ExperimentDirectory.OPTIMIZER_FILE), optimizer.state());

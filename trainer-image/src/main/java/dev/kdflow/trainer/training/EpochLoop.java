@@ -81,6 +81,10 @@ final class EpochLoop {
     if (trainable.isEmpty()) {
       throw new IllegalArgumentException("the student has no trainable parameter");
     }
+    if (task.auxiliary() != null) {
+      dev.kdflow.trainer.checkpoint.Weights.parameters(task.auxiliary())
+          .forEach((n, p) -> trainable.put(TrainingTask.AUXILIARY_PREFIX + n, p));
+    }
     int maxEpochs = params.getMaxEpochs();
     int stepsPerEpoch = trainLoader.numBatches();
     long seed = params.getSeed();

@@ -23,6 +23,18 @@ public interface TrainingTask {
     return null;
   }
 
+  /**
+   * Trainable blocks beside the student (FitNets hint regressors), or null: optimised with the
+   * student and saved in ckpt_latest under {@value #AUXILIARY_PREFIX}, never in ckpt_best and not
+   * averaged by EMA.
+   */
+  default Block auxiliary() {
+    return null;
+  }
+
+  /** The name prefix of {@link #auxiliary()}'s parameters in ckpt_latest and optimizer state. */
+  String AUXILIARY_PREFIX = "auxiliary.";
+
   /** Runs one batch. */
   KDOutput forward(ParameterStore ps, NDList inputs, boolean training);
 
