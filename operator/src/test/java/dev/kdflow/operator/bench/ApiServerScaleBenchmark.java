@@ -150,6 +150,8 @@ public final class ApiServerScaleBenchmark {
    *
    * @param n experiments in the steady phase
    * @param steadyMs create→Job latency at the steady rate
+   * @param steadyCreateSeconds how long the steady phase's create calls took (longer than N ÷ rate
+   *     when the API server answers slower than the rate asks)
    * @param burstMs create→Job latency of the burst, while N trainers are polled
    * @param burstCreateSeconds how long the burst's create calls took
    * @param create the operator's requests in the steady phase (until all Pending and quiet)
@@ -166,6 +168,7 @@ public final class ApiServerScaleBenchmark {
   public record Result(
       int n,
       Latency steadyMs,
+      double steadyCreateSeconds,
       Latency burstMs,
       double burstCreateSeconds,
       Requests create,
@@ -255,7 +258,14 @@ public final class ApiServerScaleBenchmark {
     doc.put("java", System.getProperty("java.version"));
     doc.put("availableProcessors", Runtime.getRuntime().availableProcessors());
     doc.put("maxHeapMiB", Runtime.getRuntime().maxMemory() / (1024.0 * 1024));
-    doc.put("options", options);
+    Map<String, Object> o = new LinkedHashMap<>();
+    o.put("sizes", options.sizes());
+    o.put("createRatePerSecond", options.createRate());
+    o.put("burst", options.burst());
+    o.put("pollIntervalSeconds", options.pollInterval().toMillis() / 1000.0);
+    o.put("idleWindowSeconds", options.idleWindow().toMillis() / 1000.0);
+    o.put("trainers", options.blackholeTrainers() ? "blackhole" : "steady");
+    doc.put("options", o);
     doc.put("results", results);
     JSON.writeValue(out.resolve("result.json").toFile(), doc);
     Files.writeString(out.resolve("table.md"), table + "\n");
@@ -326,7 +336,9 @@ public final class ApiServerScaleBenchmark {
 
       // 1. Steady creation.
       Snapshot c0 = counter.snapshot();
+      long steadyStart = System.nanoTime();
       Created steadyCreated = create(harness, ns, "steady", n, options.createRate());
+      double steadyCreateSeconds = (System.nanoTime() - steadyStart) / 1e9;
       String[] names = steadyCreated.names();
       long[] created = steadyCreated.nanos();
       waitUntil(() -> jobSeen.keySet().containsAll(List.of(names)), options, "all steady Jobs");
@@ -408,6 +420,7 @@ public final class ApiServerScaleBenchmark {
       return new Result(
           n,
           steady,
+          steadyCreateSeconds,
           burst,
           burstCreateSeconds,
           create,
@@ -567,6 +580,7 @@ public final class ApiServerScaleBenchmark {
     rows.add(row("create→Job p50, steady " + rate + " (ms)", results, r -> f1(r.steadyMs().p50())));
     rows.add(row("create→Job p99, steady " + rate + " (ms)", results, r -> f1(r.steadyMs().p99())));
     rows.add(row("create→Job max, steady (ms)", results, r -> f1(r.steadyMs().max())));
+    rows.add(row("  steady create calls took (s)", results, r -> f2(r.steadyCreateSeconds())));
     String b =
         "burst of "
             + options.burst()
