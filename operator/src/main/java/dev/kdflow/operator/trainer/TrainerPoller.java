@@ -73,7 +73,8 @@ public final class TrainerPoller implements AutoCloseable {
 
   /**
    * A poller with {@link #DEFAULT_MAX_IN_FLIGHT} and a pause capped at the smaller of {@link
-   * #DEFAULT_MAX_BACKOFF} and 16 poll intervals.
+   * #DEFAULT_MAX_BACKOFF} and 4 poll intervals: a trainer still starting (refusing connections
+   * until its JVM is up) is asked again within a few intervals of answering.
    *
    * @param source asked for reports
    * @param interval the poll interval: a pod is asked at most about this often
@@ -83,7 +84,7 @@ public final class TrainerPoller implements AutoCloseable {
         source,
         interval,
         DEFAULT_MAX_IN_FLIGHT,
-        min(DEFAULT_MAX_BACKOFF, interval.multipliedBy(16)),
+        min(DEFAULT_MAX_BACKOFF, interval.multipliedBy(4)),
         Instant::now);
   }
 
