@@ -9,6 +9,7 @@ import dev.kdflow.api.validation.ValidationProblem;
 import dev.kdflow.operator.OperatorConfig;
 import dev.kdflow.operator.dependent.CheckpointClaimDependent;
 import dev.kdflow.operator.dependent.ChildNames;
+import dev.kdflow.operator.dependent.ChildResources;
 import dev.kdflow.operator.dependent.ExperimentConfigMapDependent;
 import dev.kdflow.operator.dependent.NewClaimRequested;
 import dev.kdflow.operator.dependent.PrecomputeJobDependent;
@@ -21,6 +22,8 @@ import dev.kdflow.operator.status.PodFailures;
 import dev.kdflow.operator.status.PrecomputeProgress;
 import dev.kdflow.operator.status.StatusResolver;
 import dev.kdflow.operator.trainer.HttpTrainerStatusSource;
+import dev.kdflow.operator.trainer.TrainerPoller;
+import dev.kdflow.operator.trainer.TrainerReportEventSource;
 import dev.kdflow.operator.trainer.TrainerStatusSource;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
@@ -90,7 +93,7 @@ public class KDExperimentReconciler implements Reconciler<KDExperiment> {
   private static final Duration STALE_JOB_RECHECK = Duration.ofSeconds(2);
 
   private final OperatorConfig config;
-  private final TrainerStatusSource trainers;
+  private final TrainerPoller trainers;
   private final Supplier<Instant> clock;
   private final String instance;
   private final AtomicLong reconciliations = new AtomicLong();
@@ -108,13 +111,14 @@ public class KDExperimentReconciler implements Reconciler<KDExperiment> {
    * A reconciler with the given configuration, trainer status source and clock.
    *
    * @param config the operator's configuration
-   * @param trainers asked for a running trainer's progress on every reconciliation while Running
+   * @param trainers asked for a running trainer's progress about once per poll interval while
+   *     Running, off the reconcile threads (see {@link TrainerPoller})
    * @param clock the time
    */
   public KDExperimentReconciler(
       OperatorConfig config, TrainerStatusSource trainers, Supplier<Instant> clock) {
     this.config = config;
-    this.trainers = trainers;
+    this.trainers = new TrainerPoller(trainers, config.pollInterval());
     this.clock = clock;
     this.instance = Optional.ofNullable(System.getenv("HOSTNAME")).orElse("kdflow-operator");
   }
@@ -148,7 +152,8 @@ public class KDExperimentReconciler implements Reconciler<KDExperiment> {
                       : Set.of(new ResourceID(owner, pod.getMetadata().getNamespace()));
                 })
             .build();
-    return List.of(new InformerEventSource<>(pods, context));
+    return List.of(
+        new InformerEventSource<>(pods, context), new TrainerReportEventSource(trainers));
   }
 
   @Override
@@ -257,12 +262,18 @@ public class KDExperimentReconciler implements Reconciler<KDExperiment> {
             : context.getSecondaryResources(Pod.class).stream()
                 .filter(p -> ownedBy(p, job))
                 .toList();
-    // While the trainer runs, ask it how far it is (this reconciliation recurs every poll
-    // interval); once it ended, the resolver reads its termination message instead.
+    // While the trainer runs, take its last report; the poller asks it again in the background
+    // (this reconciliation recurs every poll interval, and a new report triggers one). Once it
+    // ended, the resolver reads its termination message instead.
+    ResourceID id = ResourceID.fromResource(kdx);
+    Optional<Pod> running = job == null ? Optional.empty() : StatusResolver.trainerToPoll(pods);
+    if (running.isEmpty()) {
+      trainers.forget(id);
+    }
     TrainerReport live =
-        job == null
-            ? null
-            : StatusResolver.trainerToPoll(pods).flatMap(trainers::fetch).orElse(null);
+        running
+            .flatMap(pod -> trainers.latest(id, pod, ChildResources.checkpointDirName(kdx)))
+            .orElse(null);
     KDExperimentStatus status =
         PrecomputeProgress.apply(
             StatusResolver.resolve(kdx, job, pods, live, now),

@@ -15,17 +15,17 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Fetches {@code GET /status} from a trainer with the JDK HTTP client and short timeouts: a slow,
- * stalled or absent trainer costs a reconciliation at most twice {@link #DEFAULT_TIMEOUT} and never
- * fails it; answers over {@value #MAX_BODY_BYTES} bytes are not read.
+ * Fetches {@code GET /status} from a trainer with the JDK HTTP client's asynchronous API and short
+ * timeouts: a slow, stalled or absent trainer holds a request slot of the {@link TrainerPoller} at
+ * most twice {@link #DEFAULT_TIMEOUT} and no thread; answers over {@value #MAX_BODY_BYTES} bytes
+ * are not read.
  */
 public final class HttpTrainerStatusSource implements TrainerStatusSource {
   private static final Logger LOG = LoggerFactory.getLogger(HttpTrainerStatusSource.class);
@@ -62,13 +62,23 @@ public final class HttpTrainerStatusSource implements TrainerStatusSource {
     return new HttpTrainerStatusSource(TrainerEndpoint.podIp());
   }
 
+  /** Waits for {@link #fetchAsync}; the wait is bounded by twice the timeout. */
   @Override
   public Optional<TrainerReport> fetch(Pod pod) {
+    return fetchAsync(pod, Runnable::run).join();
+  }
+
+  /**
+   * Sends the request without blocking a thread while it waits: the JDK client's selector does the
+   * waiting. Completes (never exceptionally) within twice the timeout, body included.
+   */
+  @Override
+  public CompletableFuture<Optional<TrainerReport>> fetchAsync(Pod pod, Executor executor) {
     Optional<URI> uri = endpoint.statusUri(pod);
     if (uri.isEmpty()) {
-      return Optional.empty();
+      return CompletableFuture.completedFuture(Optional.empty());
     }
-    CompletableFuture<HttpResponse<byte[]>> response = null;
+    CompletableFuture<HttpResponse<byte[]>> response;
     try {
       response =
           http.sendAsync(
@@ -78,28 +88,30 @@ public final class HttpTrainerStatusSource implements TrainerStatusSource {
                   .GET()
                   .build(),
               info -> new LimitedBody(MAX_BODY_BYTES));
-      // the request timeout ends at the response headers; this bounds the body too
-      HttpResponse<byte[]> r = response.get(2 * timeout.toMillis(), TimeUnit.MILLISECONDS);
-      if (r.statusCode() != 200 || r.body() == null) {
-        LOG.debug(
-            "{} answered {} ({} bytes at most are read)",
-            uri.get(),
-            r.statusCode(),
-            MAX_BODY_BYTES);
-        return Optional.empty();
-      }
-      return TrainerReportMapper.parse(new String(r.body(), StandardCharsets.UTF_8));
-    } catch (ExecutionException | TimeoutException | RuntimeException e) {
+    } catch (RuntimeException e) {
       LOG.debug("no status from {}: {}", uri.get(), e.toString());
-      return Optional.empty();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return Optional.empty();
-    } finally {
-      if (response != null) {
-        response.cancel(true);
-      }
+      return CompletableFuture.completedFuture(Optional.empty());
     }
+    // the request timeout ends at the response headers; this bounds the body too
+    return response
+        .orTimeout(2 * timeout.toMillis(), TimeUnit.MILLISECONDS)
+        .handle(
+            (r, error) -> {
+              if (error != null) {
+                response.cancel(true);
+                LOG.debug("no status from {}: {}", uri.get(), error.toString());
+                return Optional.<TrainerReport>empty();
+              }
+              if (r.statusCode() != 200 || r.body() == null) {
+                LOG.debug(
+                    "{} answered {} ({} bytes at most are read)",
+                    uri.get(),
+                    r.statusCode(),
+                    MAX_BODY_BYTES);
+                return Optional.<TrainerReport>empty();
+              }
+              return TrainerReportMapper.parse(new String(r.body(), StandardCharsets.UTF_8));
+            });
   }
 
   /** Collects a body of at most {@code max} bytes; a longer one is cut off and gives null. */

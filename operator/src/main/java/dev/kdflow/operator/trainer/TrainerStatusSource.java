@@ -3,11 +3,14 @@ package dev.kdflow.operator.trainer;
 import dev.kdflow.api.trainer.TrainerReport;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 
 /**
- * Asks the trainer running in a pod how it is doing. The operator calls it while an experiment is
- * Running, once per reconciliation (that is, every poll interval); production uses {@link
- * HttpTrainerStatusSource} over the pod network, tests may point it elsewhere.
+ * Asks the trainer running in a pod how it is doing. The operator never calls it on a reconcile
+ * thread: {@link TrainerPoller} asks through {@link #fetchAsync} with a bounded number of requests
+ * in flight. Production uses {@link HttpTrainerStatusSource} over the pod network; tests may point
+ * it elsewhere.
  */
 @FunctionalInterface
 public interface TrainerStatusSource {
@@ -19,4 +22,12 @@ public interface TrainerStatusSource {
    * timeout, malformed answer). Must not throw and must return within a few seconds.
    */
   Optional<TrainerReport> fetch(Pod pod);
+
+  /**
+   * The same answer, without blocking the caller. This default runs {@link #fetch} on the given
+   * executor; a source that can wait without a thread (the JDK HTTP client) overrides it.
+   */
+  default CompletableFuture<Optional<TrainerReport>> fetchAsync(Pod pod, Executor executor) {
+    return CompletableFuture.supplyAsync(() -> fetch(pod), executor);
+  }
 }

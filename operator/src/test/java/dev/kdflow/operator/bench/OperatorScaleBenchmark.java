@@ -9,6 +9,7 @@ import dev.kdflow.api.KDExperimentStatus;
 import dev.kdflow.api.trainer.TrainerReport;
 import dev.kdflow.operator.KDFlowOperator;
 import dev.kdflow.operator.OperatorConfig;
+import dev.kdflow.operator.dependent.ChildNames;
 import dev.kdflow.operator.testing.Cluster;
 import dev.kdflow.operator.testing.Experiments;
 import dev.kdflow.operator.testing.MockCluster;
@@ -656,7 +657,8 @@ public final class OperatorScaleBenchmark {
       int e = epoch;
       // A fresh report per call: the operator gets what a trainer would serve, never a shared
       // object it might have touched on an earlier poll.
-      return Optional.of(TrainerReports.running(e, e * 100L, 0.7 + e / 100.0));
+      String experiment = pod.getMetadata().getLabels().get(ChildNames.EXPERIMENT_LABEL);
+      return Optional.of(TrainerReports.running(experiment, e, e * 100L, 0.7 + e / 100.0));
     }
   }
 

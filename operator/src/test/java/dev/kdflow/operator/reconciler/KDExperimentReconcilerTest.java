@@ -592,7 +592,7 @@ class KDExperimentReconcilerTest {
     assertThat(asked).as("no trainer runs yet").isEmpty();
 
     cluster.putPod(Cluster.running(job, "a"));
-    report.set(TrainerReports.running(2, 230, 0.71));
+    report.set(TrainerReports.running("reported", 2, 230, 0.71));
     KDExperimentStatus s =
         awaitStatus("reported", st -> st.getProgress() != null && st.getProgress().getEpoch() == 2);
     assertThat(s.getProgress().getSummary()).isEqualTo("2/10");
@@ -618,7 +618,7 @@ class KDExperimentReconcilerTest {
     assertThat(writes).as("writes while the trainer reported nothing new").isEmpty();
 
     // news is written; the end comes from the termination message
-    report.set(TrainerReports.running(5, 520, 0.8));
+    report.set(TrainerReports.running("reported", 5, 520, 0.8));
     awaitStatus("reported", st -> st.getProgress().getEpoch() == 5);
     TrainerReport last = TrainerReports.running(10, 1000, 0.86);
     last.setPhase(TrainerReport.Phase.SUCCEEDED);

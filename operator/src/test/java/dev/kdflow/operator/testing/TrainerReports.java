@@ -6,6 +6,13 @@ import dev.kdflow.api.trainer.TrainerReport;
 public final class TrainerReports {
   private TrainerReports() {}
 
+  /** {@link #running(int, long, double)} of the named experiment, as a real trainer reports it. */
+  public static TrainerReport running(String experiment, int epoch, long step, double top1) {
+    TrainerReport r = running(epoch, step, top1);
+    r.setExperiment(experiment);
+    return r;
+  }
+
   /** A report after {@code epoch} of 10 epochs of 100 steps, validated after that epoch. */
   public static TrainerReport running(int epoch, long step, double top1) {
     TrainerReport r = new TrainerReport();
