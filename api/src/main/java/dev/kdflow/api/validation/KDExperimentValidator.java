@@ -449,6 +449,28 @@ public final class KDExperimentValidator {
           "must be < maxEpochs (" + epochs + "), got " + warmup + "; the schedule never starts");
     }
     positive(p + ".warmupInitialLr", t.getWarmupInitialLr());
+    Integer warmupSteps = t.getLrWarmupSteps();
+    if (warmupSteps != null && warmupSteps < 0) {
+      add(p + ".lrWarmupSteps", "must be >= 0, got " + warmupSteps);
+    }
+    if (t.getWarmupMode() == TrainingSpec.WarmupMode.LINEAR_BATCH) {
+      if (warmup != null && warmup > 0) {
+        add(
+            p + ".lrWarmupEpochs",
+            "must be 0 with warmupMode linearBatch (it warms up over lrWarmupSteps); got "
+                + warmup);
+      }
+      if (warmupSteps != null && warmupSteps > 0 && t.getWarmupInitialLr() == null) {
+        add(
+            p + ".warmupInitialLr",
+            "required with warmupMode linearBatch (as in SuperGradients' LinearBatchLRWarmup)");
+      }
+    } else if (warmupSteps != null && warmupSteps > 0) {
+      add(
+          p + ".lrWarmupSteps",
+          "applies to warmupMode linearBatch only; set warmupMode: linearBatch or use"
+              + " lrWarmupEpochs");
+    }
     optimizerParams(p + ".optimizerParams", t.getOptimizerParams());
     ema(p + ".emaParams", t.getEmaParams());
     Double clip = t.getClipGradNorm();
