@@ -17,6 +17,7 @@ import dev.kdflow.api.OptimizerParams;
 import dev.kdflow.api.TeacherSpec;
 import dev.kdflow.api.TrainingSpec;
 import dev.kdflow.api.validation.InvalidExperimentException;
+import dev.kdflow.api.validation.KDExperimentValidator;
 import dev.kdflow.api.validation.ValidationProblem;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import java.nio.file.Path;
@@ -93,6 +94,11 @@ public final class SGRecipeMapper {
       teacher.setArchParams(teacherParams);
       teacher.setCheckpoint(checkpoint(teacherCkpt));
       spec.setTeacher(teacher);
+    }
+
+    registered(root, "student", student.getArchitecture(), student.getArchParams(), problems);
+    if (teacherArchitecture != null) {
+      registered(root, "teacher", teacherArchitecture, teacherParams, problems);
     }
 
     KDSpec kd = new KDSpec();
@@ -253,6 +259,44 @@ public final class SGRecipeMapper {
     Map<String, Object> camel = new LinkedHashMap<>();
     sg.forEach((k, v) -> camel.put(snakeToCamel(k), v));
     return camel;
+  }
+
+  /**
+   * Checks a model against kdflow's registry here, so the problem names the recipe's key ({@code
+   * teacher_architecture}, {@code teacher_arch_params.image_size}) rather than the manifest field
+   * it maps onto.
+   */
+  private static void registered(
+      RecipeNode root,
+      String role,
+      String architecture,
+      Map<String, Object> camelParams,
+      List<ValidationProblem> problems) {
+    if (architecture == null) {
+      return;
+    }
+    Map<String, String> snakeOf = new LinkedHashMap<>();
+    Map<String, Object> sg = root.map(role + "_arch_params");
+    if (sg != null) {
+      sg.keySet().forEach(k -> snakeOf.put(snakeToCamel(k), k));
+    }
+    for (ValidationProblem p :
+        KDExperimentValidator.validateArchitecture("", architecture, camelParams)) {
+      if (!p.isError()) {
+        continue; // warnings come again, with the manifest's path, when the spec is validated
+      }
+      String path = p.fieldPath();
+      String recipePath;
+      if (path.equals("architecture")) {
+        recipePath = role + "_architecture";
+      } else if (path.startsWith("archParams.")) {
+        String camel = path.substring("archParams.".length());
+        recipePath = role + "_arch_params." + snakeOf.getOrDefault(camel, camel);
+      } else {
+        recipePath = role + "_arch_params" + (path.isEmpty() ? "" : "." + path);
+      }
+      problems.add(new ValidationProblem(p.source(), recipePath, p.message(), p.severity()));
+    }
   }
 
   static String snakeToCamel(String key) {
@@ -932,6 +976,16 @@ public final class SGRecipeMapper {
     Integer prefetch = dl.integer("prefetch_factor");
     if (prefetch != null) {
       d.setPrefetch(Math.max(1, Math.min(prefetch, DatasetSpec.MAX_PREFETCH)));
+    }
+    // null is the loader's default (batches of the data in order or shuffled, as set above)
+    for (String custom : List.of("collate_fn", "sampler", "batch_sampler", "worker_init_fn")) {
+      if (dl.raw(custom) != null) {
+        dl.problem(
+            custom,
+            "custom "
+                + custom
+                + " (mixup, repeated augmentation, ...) is not supported; remove it or set null");
+      }
     }
     // Speed only: page-locked host memory and keeping workers alive between epochs.
     dl.raw("pin_memory");
