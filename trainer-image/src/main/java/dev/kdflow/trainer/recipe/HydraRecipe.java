@@ -109,7 +109,22 @@ public final class HydraRecipe {
         }
         JsonNode v = value == null ? JsonNodeFactory.instance.nullNode() : value;
         root.set(shortcut, v.deepCopy());
-        if (get(root, parentOf(target)) instanceof ObjectNode parent) {
+        if (v.isNull() && get(root, target) == null) {
+          continue;
+        }
+        ObjectNode parent = root;
+        for (String part : parentOf(target).split("\\.")) {
+          JsonNode child = parent.get(part);
+          if (child instanceof ObjectNode object) {
+            parent = object;
+          } else if (child == null || child.isNull()) {
+            parent = parent.putObject(part);
+          } else {
+            throw new InvalidExperimentException(
+                part, "must be a mapping to take the shortcut " + shortcut);
+          }
+        }
+        if (!v.isNull() || parent.has(lastOf(target))) {
           parent.set(lastOf(target), v.deepCopy());
         }
       }

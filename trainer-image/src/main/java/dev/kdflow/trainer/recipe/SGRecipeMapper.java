@@ -28,9 +28,11 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Maps a SuperGradients KD recipe (snake_case keys, as {@code train_from_config} reads them) onto
- * the {@code api} types, so a recipe and a KDExperiment manifest run through the same trainer.
- * Every key is either honoured or reported with its path: nothing is silently ignored.
+ * Maps a SuperGradients KD recipe (snake_case keys, as {@code train_from_config} reads them, Hydra
+ * defaults and interpolations already resolved by {@link HydraRecipe}) onto the {@code api} types,
+ * so a recipe and a KDExperiment manifest run through the same trainer. Where the recipe is silent,
+ * SuperGradients' defaults apply. Every key is either honoured with SuperGradients' meaning or
+ * reported with its path: nothing is silently ignored.
  */
 public final class SGRecipeMapper {
   private static final org.slf4j.Logger LOG =
@@ -187,9 +189,9 @@ public final class SGRecipeMapper {
       if (!(d.isTextual() && d.asText().equals("_self_"))) {
         root.problem(
             "defaults[" + i + "]",
-            "kdflow cannot resolve SuperGradients' built-in config groups ("
+            "an unresolved Hydra defaults entry ("
                 + d
-                + "); inline those values into this recipe");
+                + "); read the recipe with ExperimentLoader, which resolves it");
       }
     }
   }

@@ -232,4 +232,26 @@ class SGRecipeSemanticsTest {
     assertThat(t.getMaxEpochs()).isEqualTo(250);
     assertThat(t.getLrMode()).isEqualTo(TrainingSpec.LrMode.STEP);
   }
+
+  @Test
+  void shortcutsAndEnvironmentInterpolationReachTheirTargets() throws IOException {
+    KDExperimentSpec s =
+        spec(
+            """
+            lr: 0.03
+            batch_size: 32
+            epochs: 4
+            training_hyperparams:
+              initial_lr: 0.1
+              max_epochs: 100
+              average_best_models: false
+              warmup_initial_lr: ${oc.env:KDFLOW_TEST_SURELY_UNSET_VARIABLE,0.001}
+            """);
+    assertThat(s.getTraining().getInitialLr()).isEqualTo(0.03);
+    assertThat(s.getTraining().getMaxEpochs()).isEqualTo(4);
+    assertThat(s.getDataset().getBatchSize()).isEqualTo(32);
+    assertThat(s.getTraining().getWarmupInitialLr()).isEqualTo(0.001);
+    assertThat(rejected("training_hyperparams: {max_epochs: 1, initial_lr: '${add:1,2}'}\n"))
+        .containsExactly("training_hyperparams.initial_lr");
+  }
 }
