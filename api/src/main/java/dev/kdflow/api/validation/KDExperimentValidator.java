@@ -142,6 +142,17 @@ public final class KDExperimentValidator {
     student(spec.getStudent());
     teacher(spec.getTeacher(), spec.getStudent());
     kd(spec.getKd(), spec.getTeacher() != null);
+    if (spec.getKd() != null
+        && Boolean.TRUE.equals(spec.getKd().getTeacherTrainMode())
+        && spec.getTeacher() != null
+        && !isBlank(spec.getTeacher().getTorchscript())) {
+      // a TorchScript teacher's buffers are frozen inference tensors, and ckpt_latest does not
+      // hold them: its running statistics could be neither updated nor resumed
+      add(
+          "spec.kd.teacherTrainMode",
+          "a TorchScript teacher runs in inference mode only; set false (SuperGradients'"
+              + " run_teacher_on_eval: true) or use a registered teacher architecture");
+    }
     if (spec.getKd() != null && spec.getKd().getLoss() != null) {
       lossParameters(spec.getKd().getLoss(), spec.getTraining());
     }

@@ -236,6 +236,14 @@ class KDExperimentValidatorTest {
             k -> k.getSpec().getRunPolicy().setBackoffLimit(-1)),
         bad("spec.image", "without spaces", k -> k.getSpec().setImage("kdflow trainer")),
         bad(
+            "spec.kd.teacherTrainMode",
+            "TorchScript teacher runs in inference mode only",
+            k -> {
+              k.getSpec().getTeacher().setArchitecture(null);
+              k.getSpec().getTeacher().setTorchscript("/models/teacher.pt");
+              k.getSpec().getKd().setTeacherTrainMode(true);
+            }),
+        bad(
             "spec.training.lrWarmupSteps",
             "warmupMode linearBatch only",
             k -> k.getSpec().getTraining().setLrWarmupSteps(10)),

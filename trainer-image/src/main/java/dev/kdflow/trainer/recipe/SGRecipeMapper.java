@@ -124,7 +124,18 @@ public final class SGRecipeMapper {
     // SuperGradients' run_teacher_on_eval (default false): keep the teacher in eval mode even
     // while the KD module trains. false puts the teacher in train mode during training steps.
     Boolean teacherAlwaysEval = root.bool("run_teacher_on_eval");
-    kd.setTeacherTrainMode(!Boolean.TRUE.equals(teacherAlwaysEval));
+    if (teacherTorchscript != null) {
+      // teacher_torchscript is kdflow's own key (no SuperGradients default to keep): such a
+      // teacher runs in inference mode only
+      if (Boolean.FALSE.equals(teacherAlwaysEval)) {
+        root.problem(
+            "run_teacher_on_eval",
+            "a TorchScript teacher runs in eval mode only; set true or use teacher_architecture");
+      }
+      kd.setTeacherTrainMode(false);
+    } else {
+      kd.setTeacherTrainMode(!Boolean.TRUE.equals(teacherAlwaysEval));
+    }
     // SuperGradients' KDTrainer always runs the teacher on validation batches.
     kd.setRunTeacherOnValidation(true);
     spec.setKd(kd);

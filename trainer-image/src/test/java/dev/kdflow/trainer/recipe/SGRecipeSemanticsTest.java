@@ -1,6 +1,7 @@
 package dev.kdflow.trainer.recipe;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.kdflow.api.CheckpointParams;
 import dev.kdflow.api.DatasetSpec;
@@ -65,6 +66,21 @@ class SGRecipeSemanticsTest {
     assertThat(spec(hp).getKd().getTeacherTrainMode()).isTrue();
     assertThat(rejected(hp + "arch_params: {run_teacher_on_eval: true}\n"))
         .contains("arch_params.run_teacher_on_eval");
+  }
+
+  @Test
+  void aTorchScriptTeacherStaysInEvalMode() throws IOException {
+    Path file = Files.createTempFile(tmp, "recipe", ".yaml");
+    String recipe =
+        "student_architecture: mlp\nteacher_torchscript: /models/teacher.pt\n"
+            + "training_hyperparams: {max_epochs: 1, initial_lr: 0.1}\n";
+    Files.writeString(file, recipe);
+    assertThat(ExperimentLoader.load(file, List.of()).experiment().getSpec().getKd())
+        .satisfies(kd -> assertThat(kd.getTeacherTrainMode()).isFalse());
+    Files.writeString(file, recipe + "run_teacher_on_eval: false\n");
+    assertThatThrownBy(() -> ExperimentLoader.load(file, List.of()))
+        .isInstanceOf(InvalidExperimentException.class)
+        .hasMessageContaining("run_teacher_on_eval: a TorchScript teacher runs in eval mode only");
   }
 
   @ParameterizedTest(name = "{0} → weight decay {1}, momentum {2}")
