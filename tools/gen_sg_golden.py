@@ -69,8 +69,37 @@ module_case = {
                  "teacher_output": out.teacher_output.tolist()},
 }
 
+# run_teacher_on_eval: the teacher's mode while the KD module trains. A teacher with BatchNorm and
+# trained-looking running statistics; the module in train mode, one forward pass.
+teacher_modes = []
+for run_teacher_on_eval in [True, False]:
+    bn_teacher = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(48, 5),
+                                     torch.nn.BatchNorm1d(5))
+    gen = torch.Generator().manual_seed(7)
+    with torch.no_grad():
+        bn_teacher[1].weight.copy_(torch.randn(5, 48, generator=gen) * 0.2)
+        bn_teacher[1].bias.copy_(torch.randn(5, generator=gen))
+        bn_teacher[2].weight.copy_(torch.rand(5, generator=gen) + 0.5)
+        bn_teacher[2].bias.copy_(torch.randn(5, generator=gen))
+        bn_teacher[2].running_mean.copy_(torch.randn(5, generator=gen))
+        bn_teacher[2].running_var.copy_(torch.rand(5, generator=gen) + 0.5)
+    initial = {k: v.tolist() for k, v in bn_teacher.state_dict().items() if k != "2.num_batches_tracked"}
+    bn_student = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(48, 5))
+    kd = KDModule(HpmStruct(), student=bn_student, teacher=bn_teacher,
+                  run_teacher_on_eval=run_teacher_on_eval)
+    kd.train()
+    xb = torch.randn(6, 3, 4, 4, generator=gen) * 2 + 0.5
+    with torch.no_grad():
+        o = kd(xb)
+    teacher_modes.append({
+        "run_teacher_on_eval": run_teacher_on_eval, "teacher": initial, "input": xb.tolist(),
+        "expected": {"teacher_output": o.teacher_output.tolist(),
+                     "running_mean": bn_teacher[2].running_mean.tolist(),
+                     "running_var": bn_teacher[2].running_var.tolist()},
+    })
+
 with open(sys.argv[1], "w", encoding="utf-8") as out:
     json.dump({"generator": "tools/gen_sg_golden.py",
                "super_gradients": super_gradients.__version__, "torch": torch.__version__,
                "kd_logits_loss": loss_cases, "normalization_adapter": adapter_case,
-               "kd_module": module_case}, out)
+               "kd_module": module_case, "kd_module_teacher_mode": teacher_modes}, out)

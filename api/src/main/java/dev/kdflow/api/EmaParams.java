@@ -32,9 +32,10 @@ public class EmaParams {
 
   @Size(max = 32)
   @JsonPropertyDescription(
-      "Decay ramp over the update count n: threshold (default) min(decay, (1+n)/(10+n)), exp"
-          + " decay*(1-exp(-beta*n/totalSteps)) (SuperGradients' ExpDecay), or constant.")
-  private DecayType decayType = DecayType.THRESHOLD;
+      "Decay ramp over the update count n: exp (default, as in SuperGradients)"
+          + " decay*(1-exp(-beta*n/totalSteps)), threshold min(decay, (1+n)/(10+n)), or"
+          + " constant.")
+  private DecayType decayType = DecayType.EXP;
 
   @Min(value = 0, inclusive = false)
   @JsonPropertyDescription(

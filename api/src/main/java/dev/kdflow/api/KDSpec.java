@@ -17,9 +17,18 @@ public class KDSpec {
   private NormalizationAdapterSpec teacherInputAdapter;
 
   @JsonPropertyDescription(
-      "Run the teacher during validation too, so its accuracy is reported (default true;"
-          + " SuperGradients defaults to false).")
-  private Boolean runTeacherOnEval = true;
+      "Run the teacher on the validation batches too, so its accuracy is reported next to the"
+          + " student's. Default true. (Not SuperGradients' run_teacher_on_eval, which is"
+          + " teacherTrainMode: false.)")
+  private Boolean runTeacherOnValidation = true;
+
+  @JsonPropertyDescription(
+      "Run the frozen teacher in training mode during training steps: BatchNorm normalises with"
+          + " the batch's statistics and updates its running statistics, dropout is active (its"
+          + " weights still never change). Validation always runs it in inference mode. Default"
+          + " false: the teacher always runs in inference mode. SuperGradients' run_teacher_on_eval:"
+          + " true is false here; its default run_teacher_on_eval: false is true here.")
+  private Boolean teacherTrainMode = false;
 
   @JsonPropertyDescription(
       "Compute the frozen teacher's outputs once per split and reuse them in every epoch when the"

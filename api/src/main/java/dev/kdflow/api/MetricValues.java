@@ -26,6 +26,6 @@ public class MetricValues {
   @JsonPropertyDescription("Distillation part of the loss.")
   private Double distillLoss;
 
-  @JsonPropertyDescription("Teacher top-1 accuracy (with kd.runTeacherOnEval).")
+  @JsonPropertyDescription("Teacher top-1 accuracy (with kd.runTeacherOnValidation).")
   private Double teacherTop1;
 }

@@ -34,6 +34,22 @@ public class TrainingSpec {
     COSINE
   }
 
+  /** How the learning rate warms up (SuperGradients' {@code warmup_mode}). */
+  public enum WarmupMode {
+    /**
+     * {@code LinearEpochLRWarmup}: one learning rate per epoch, rising linearly over {@code
+     * lrWarmupEpochs}.
+     */
+    @JsonProperty("linearEpoch")
+    LINEAR_EPOCH,
+    /**
+     * {@code LinearBatchLRWarmup}: a learning rate per step, rising linearly over {@code
+     * lrWarmupSteps} (at most one epoch).
+     */
+    @JsonProperty("linearBatch")
+    LINEAR_BATCH
+  }
+
   /** The validation metric that decides which checkpoint is the best. */
   public enum Metric {
     @JsonProperty("top1")
@@ -81,6 +97,19 @@ public class TrainingSpec {
   @Min(0)
   @JsonPropertyDescription("Epochs of linear warm-up before the schedule starts. Default 0.")
   private Integer lrWarmupEpochs = 0;
+
+  @Size(max = 32)
+  @JsonPropertyDescription(
+      "Warm-up kind: linearEpoch (default; SuperGradients' LinearEpochLRWarmup: per epoch over"
+          + " lrWarmupEpochs) or linearBatch (LinearBatchLRWarmup: per step over lrWarmupSteps, from"
+          + " warmupInitialLr, which it requires).")
+  private WarmupMode warmupMode = WarmupMode.LINEAR_EPOCH;
+
+  @Min(0)
+  @JsonPropertyDescription(
+      "linearBatch warm-up: steps of linear warm-up, capped at one epoch's steps; the schedule"
+          + " (cosine) starts after them. Default 0.")
+  private Integer lrWarmupSteps = 0;
 
   @Min(value = 0, inclusive = false)
   @JsonPropertyDescription(

@@ -436,7 +436,7 @@ public final class KDMethodsBenchmark {
       spec.setTeacher(t);
       // the student's test accuracy is what counts; a teacher pass over the test set per run
       // would cost more than the student's training here
-      spec.getKd().setRunTeacherOnEval(false);
+      spec.getKd().setRunTeacherOnValidation(false);
       method.apply().accept(spec);
     }
     return spec;

@@ -361,7 +361,7 @@ public final class ExperimentRunner {
               kd.getTeacherInputAdapter() == null
                   ? null
                   : NormalizationAdapter.from(kd.getTeacherInputAdapter()),
-              kd.getRunTeacherOnEval());
+              kd.getRunTeacherOnValidation());
       ParameterStore ps = new ParameterStore(manager, false);
       TeacherPrecompute precompute =
           new TeacherPrecompute(

@@ -148,6 +148,26 @@ public final class KDExperimentValidator {
     kd(spec.getKd(), !spec.teacherList().isEmpty());
     precomputeNeedsOneTeacherOnly(spec);
     hints(spec);
+    if (spec.getKd() != null && Boolean.TRUE.equals(spec.getKd().getTeacherTrainMode())) {
+      if (spec.getKd().getHints() != null && !spec.getKd().getHints().isEmpty()) {
+        // hints tap the teacher's features in one inference-mode pass (FeatureTaps)
+        add(
+            "spec.kd.teacherTrainMode",
+            "cannot be combined with spec.kd.hints, which read the teacher in inference mode; set"
+                + " false (SuperGradients' run_teacher_on_eval: true) or remove the hints");
+      }
+      for (int i = 0; i < spec.teacherList().size(); i++) {
+        if (!isBlank(spec.teacherList().get(i).getTorchscript())) {
+          // a TorchScript teacher's buffers are frozen inference tensors, and ckpt_latest does not
+          // hold them: its running statistics could be neither updated nor resumed
+          add(
+              "spec.kd.teacherTrainMode",
+              "a TorchScript teacher runs in inference mode only; set false (SuperGradients'"
+                  + " run_teacher_on_eval: true) or use a registered teacher architecture");
+          break;
+        }
+      }
+    }
     if (spec.getKd() != null && spec.getKd().getLoss() != null) {
       lossParameters(spec.getKd().getLoss(), spec.getTraining());
     }
@@ -621,6 +641,28 @@ public final class KDExperimentValidator {
           "must be < maxEpochs (" + epochs + "), got " + warmup + "; the schedule never starts");
     }
     positive(p + ".warmupInitialLr", t.getWarmupInitialLr());
+    Integer warmupSteps = t.getLrWarmupSteps();
+    if (warmupSteps != null && warmupSteps < 0) {
+      add(p + ".lrWarmupSteps", "must be >= 0, got " + warmupSteps);
+    }
+    if (t.getWarmupMode() == TrainingSpec.WarmupMode.LINEAR_BATCH) {
+      if (warmup != null && warmup > 0) {
+        add(
+            p + ".lrWarmupEpochs",
+            "must be 0 with warmupMode linearBatch (it warms up over lrWarmupSteps); got "
+                + warmup);
+      }
+      if (warmupSteps != null && warmupSteps > 0 && t.getWarmupInitialLr() == null) {
+        add(
+            p + ".warmupInitialLr",
+            "required with warmupMode linearBatch (as in SuperGradients' LinearBatchLRWarmup)");
+      }
+    } else if (warmupSteps != null && warmupSteps > 0) {
+      add(
+          p + ".lrWarmupSteps",
+          "applies to warmupMode linearBatch only; set warmupMode: linearBatch or use"
+              + " lrWarmupEpochs");
+    }
     optimizerParams(p + ".optimizerParams", t.getOptimizerParams());
     ema(p + ".emaParams", t.getEmaParams());
     Double clip = t.getClipGradNorm();

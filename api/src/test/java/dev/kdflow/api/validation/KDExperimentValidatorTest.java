@@ -3,6 +3,7 @@ package dev.kdflow.api.validation;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kdflow.api.KDExperiment;
+import dev.kdflow.api.TrainingSpec;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.util.List;
 import java.util.function.Consumer;
@@ -385,7 +386,26 @@ class KDExperimentValidatorTest {
             "spec.runPolicy.backoffLimit",
             "[0, 100]",
             k -> k.getSpec().getRunPolicy().setBackoffLimit(-1)),
-        bad("spec.image", "without spaces", k -> k.getSpec().setImage("kdflow trainer")));
+        bad("spec.image", "without spaces", k -> k.getSpec().setImage("kdflow trainer")),
+        bad(
+            "spec.kd.teacherTrainMode",
+            "TorchScript teacher runs in inference mode only",
+            k -> {
+              k.getSpec().getTeacher().setArchitecture(null);
+              k.getSpec().getTeacher().setTorchscript("/models/teacher.pt");
+              k.getSpec().getKd().setTeacherTrainMode(true);
+            }),
+        bad(
+            "spec.training.lrWarmupSteps",
+            "warmupMode linearBatch only",
+            k -> k.getSpec().getTraining().setLrWarmupSteps(10)),
+        bad(
+            "spec.training.warmupInitialLr",
+            "required with warmupMode linearBatch",
+            k -> {
+              k.getSpec().getTraining().setWarmupMode(TrainingSpec.WarmupMode.LINEAR_BATCH);
+              k.getSpec().getTraining().setLrWarmupSteps(10);
+            }));
   }
 
   static Arguments bad(String path, String messagePart, Consumer<KDExperiment> breakIt) {

@@ -33,9 +33,10 @@ public class KDModule extends AbstractBlock {
   private final Block student;
   private final Block teacher;
   private final Block teacherInputAdapter;
-  private final boolean runTeacherOnEval;
+  private final boolean runTeacherOnValidation;
   private boolean foldTeacherBatchNorm =
       !"false".equalsIgnoreCase(System.getProperty(FOLD_PROPERTY));
+  private boolean teacherTrainMode;
   private FoldedTeacher folded;
   private boolean foldTried;
   private NDManager foldedManager;
@@ -45,15 +46,15 @@ public class KDModule extends AbstractBlock {
    * @param student the trained network (initialised)
    * @param teacher the frozen network (initialised, weights loaded); frozen here
    * @param teacherInputAdapter applied to the teacher's input only; may be null
-   * @param runTeacherOnEval run the teacher during validation too (its accuracy is reported)
+   * @param runTeacherOnValidation run the teacher during validation too (its accuracy is reported)
    */
   public KDModule(
-      Block student, Block teacher, Block teacherInputAdapter, boolean runTeacherOnEval) {
+      Block student, Block teacher, Block teacherInputAdapter, boolean runTeacherOnValidation) {
     super((byte) 1);
     this.student = addChildBlock("student", Objects.requireNonNull(student, "student"));
     this.teacher = addChildBlock("teacher", Objects.requireNonNull(teacher, "teacher"));
     this.teacherInputAdapter = teacherInputAdapter;
-    this.runTeacherOnEval = runTeacherOnEval;
+    this.runTeacherOnValidation = runTeacherOnValidation;
     teacher.freezeParameters(true);
   }
 
@@ -90,8 +91,23 @@ public class KDModule extends AbstractBlock {
     return hints;
   }
 
-  public boolean isRunTeacherOnEval() {
-    return runTeacherOnEval;
+  public boolean isRunTeacherOnValidation() {
+    return runTeacherOnValidation;
+  }
+
+  /**
+   * Runs the teacher in training mode during training steps (SuperGradients' {@code
+   * run_teacher_on_eval: false}): BatchNorm normalises with the batch's statistics and updates its
+   * running statistics, dropout is active; the teacher's weights still get no gradient. Validation
+   * runs it in inference mode. Default false: the teacher always runs in inference mode.
+   */
+  public KDModule setTeacherTrainMode(boolean trainMode) {
+    this.teacherTrainMode = trainMode;
+    return this;
+  }
+
+  public boolean isTeacherTrainMode() {
+    return teacherTrainMode;
   }
 
   /**
@@ -168,7 +184,9 @@ public class KDModule extends AbstractBlock {
   public KDOutput forwardKD(ParameterStore parameterStore, NDList inputs, boolean training) {
     NDList studentOutput = forwardStudent(parameterStore, inputs, training);
     NDList teacherOutput =
-        training || runTeacherOnEval ? forwardTeacher(parameterStore, inputs) : null;
+        training || runTeacherOnValidation
+            ? forwardTeacher(parameterStore, inputs, training && teacherTrainMode)
+            : null;
     return new KDOutput(studentOutput, teacherOutput);
   }
 
@@ -184,6 +202,16 @@ public class KDModule extends AbstractBlock {
    * logits, then the hinted features when hinted.
    */
   public NDList forwardTeacher(ParameterStore parameterStore, NDList inputs) {
+    return forwardTeacher(parameterStore, inputs, false);
+  }
+
+  /**
+   * The teacher's forward pass with autograd disabled, adapter applied first.
+   *
+   * @param trainMode run the teacher in training mode (batch statistics; see {@link
+   *     #setTeacherTrainMode})
+   */
+  public NDList forwardTeacher(ParameterStore parameterStore, NDList inputs, boolean trainMode) {
     boolean gradMode = JniUtils.isGradMode();
     JniUtils.setGradMode(false);
     try {
@@ -194,10 +222,17 @@ public class KDModule extends AbstractBlock {
           teacherInputAdapter == null
               ? inputs
               : teacherInputAdapter.forward(parameterStore, inputs, false);
-      FoldedTeacher f = foldTeacherBatchNorm ? folded(parameterStore) : null;
-      return f != null
-          ? f.forward(teacherInputs)
-          : teacher.forward(parameterStore, teacherInputs, false);
+      // folded BatchNorms are the running statistics: only an inference-mode pass may use them
+      FoldedTeacher f = foldTeacherBatchNorm && !trainMode ? folded(parameterStore) : null;
+      if (f != null) {
+        return f.forward(teacherInputs);
+      }
+      NDList out = teacher.forward(parameterStore, teacherInputs, trainMode);
+      if (trainMode) {
+        // the running statistics just changed: weights folded from them are stale
+        releaseFolded();
+      }
+      return out;
     } finally {
       JniUtils.setGradMode(gradMode);
     }

@@ -165,8 +165,8 @@ public class KDTrainer extends SupervisedTrainer {
   }
 
   /**
-   * Builds a {@link KDModule} from the KD spec (teacher input adapter, runTeacherOnEval) and
-   * distils the teacher into the student.
+   * Builds a {@link KDModule} from the KD spec (teacher input adapter, runTeacherOnValidation,
+   * teacherTrainMode) and distils the teacher into the student.
    *
    * @param student initialised student
    * @param teacher initialised teacher with its weights; frozen here
@@ -181,7 +181,9 @@ public class KDTrainer extends SupervisedTrainer {
         kdSpec.getTeacherInputAdapter() == null
             ? null
             : NormalizationAdapter.from(kdSpec.getTeacherInputAdapter());
-    KDModule module = new KDModule(student, teacher, adapter, kdSpec.getRunTeacherOnEval());
+    KDModule module =
+        new KDModule(student, teacher, adapter, kdSpec.getRunTeacherOnValidation())
+            .setTeacherTrainMode(kdSpec.getTeacherTrainMode());
     if (foldTeacherBatchNorm != null) {
       module.setFoldTeacherBatchNorm(foldTeacherBatchNorm);
     }
@@ -200,7 +202,11 @@ public class KDTrainer extends SupervisedTrainer {
       BatchSource validLoader) {
     KDLoss loss = kdLoss;
     // only the plain module: a subclass may use more of the teacher than its logits
-    boolean cacheable = cacheTeacherOutputs && kdModule.getClass() == KDModule.class;
+    // A teacher in training mode changes its BatchNorm statistics every step: no reuse.
+    boolean cacheable =
+        cacheTeacherOutputs
+            && kdModule.getClass() == KDModule.class
+            && !kdModule.isTeacherTrainMode();
     long maxBytes = teacherCacheMaxBytes;
     SoftLabels precomputed = softLabels;
     return run(
@@ -242,7 +248,7 @@ public class KDTrainer extends SupervisedTrainer {
             } else if (!train.isAugmented()) {
               trainCache = TeacherOutputCache.compute(kdModule, ps, train, maxBytes);
             }
-            if (valid != null && kdModule.isRunTeacherOnEval() && !valid.isAugmented()) {
+            if (valid != null && kdModule.isRunTeacherOnValidation() && !valid.isAugmented()) {
               validCache = TeacherOutputCache.compute(kdModule, ps, valid, maxBytes);
             }
           }

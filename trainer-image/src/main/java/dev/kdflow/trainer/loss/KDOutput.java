@@ -8,7 +8,7 @@ import ai.djl.ndarray.NDList;
  *
  * @param studentOutput the student's output
  * @param teacherOutput the teacher's output, or null when the teacher did not run (validation with
- *     {@code runTeacherOnEval = false})
+ *     {@code runTeacherOnValidation = false})
  */
 public record KDOutput(NDList studentOutput, NDList teacherOutput) {
 

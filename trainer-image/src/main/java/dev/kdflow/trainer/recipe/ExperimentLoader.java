@@ -54,7 +54,9 @@ public final class ExperimentLoader {
     if (root.has("apiVersion") || root.has("kind")) {
       return new Loaded(loadManifest(root, overrides), Format.MANIFEST);
     }
-    return new Loaded(loadRecipe(root, overrides, baseName(file)), Format.RECIPE);
+    return new Loaded(
+        loadRecipe(root, overrides, baseName(file), file.toAbsolutePath().getParent()),
+        Format.RECIPE);
   }
 
   /** Reads a file that must be a KDExperiment manifest. */
@@ -64,7 +66,7 @@ public final class ExperimentLoader {
 
   /** Reads a file that must be a SuperGradients KD recipe. */
   public static KDExperiment loadRecipe(Path file, List<String> overrides) {
-    return loadRecipe(readTree(file), overrides, baseName(file));
+    return loadRecipe(readTree(file), overrides, baseName(file), file.toAbsolutePath().getParent());
   }
 
   private static KDExperiment loadManifest(ObjectNode root, List<String> overrides) {
@@ -102,9 +104,25 @@ public final class ExperimentLoader {
     }
   }
 
-  private static KDExperiment loadRecipe(ObjectNode root, List<String> overrides, String name) {
-    Overrides.apply(root, overrides, null);
-    return SGRecipeMapper.map(root, name);
+  private static KDExperiment loadRecipe(
+      ObjectNode root, List<String> overrides, String name, Path recipeDir) {
+    return SGRecipeMapper.map(resolveRecipe(root, overrides, recipeDir), name);
+  }
+
+  /**
+   * A recipe as SuperGradients reads it: Hydra defaults composed, overrides applied, recipe
+   * shortcuts ({@code lr}, {@code batch_size}, ...) and {@code ${...}} interpolations resolved.
+   *
+   * @param root the recipe as read
+   * @param overrides {@code key.path=value} strings
+   * @param recipeDir where the recipe's own config groups are looked up first
+   */
+  public static ObjectNode resolveRecipe(ObjectNode root, List<String> overrides, Path recipeDir) {
+    ObjectNode composed = HydraRecipe.compose(root, recipeDir);
+    Overrides.apply(composed, overrides, null);
+    HydraRecipe.applyShortcuts(composed);
+    HydraRecipe.interpolate(composed);
+    return composed;
   }
 
   private static ObjectNode readTree(Path file) {

@@ -32,6 +32,11 @@ final class RecipeNode {
     this.problems = problems;
   }
 
+  /** The mapping itself (to tell an explicit null from an absent key). */
+  JsonNode node() {
+    return node;
+  }
+
   String path() {
     return path;
   }

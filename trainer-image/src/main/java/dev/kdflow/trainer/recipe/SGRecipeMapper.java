@@ -17,8 +17,10 @@ import dev.kdflow.api.OptimizerParams;
 import dev.kdflow.api.TeacherSpec;
 import dev.kdflow.api.TrainingSpec;
 import dev.kdflow.api.validation.InvalidExperimentException;
+import dev.kdflow.api.validation.KDExperimentValidator;
 import dev.kdflow.api.validation.ValidationProblem;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,11 +28,25 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Maps a SuperGradients KD recipe (snake_case keys, as {@code train_from_config} reads them) onto
- * the {@code api} types, so a recipe and a KDExperiment manifest run through the same trainer.
- * Every key is either honoured or reported with its path: nothing is silently ignored.
+ * Maps a SuperGradients KD recipe (snake_case keys, as {@code train_from_config} reads them, Hydra
+ * defaults and interpolations already resolved by {@link HydraRecipe}) onto the {@code api} types,
+ * so a recipe and a KDExperiment manifest run through the same trainer. Where the recipe is silent,
+ * SuperGradients' defaults apply. Every key is either honoured with SuperGradients' meaning or
+ * reported with its path: nothing is silently ignored.
  */
 public final class SGRecipeMapper {
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(SGRecipeMapper.class);
+
+  /** SuperGradients' default weight decay of SGD and Adam ({@code training/params.py}). */
+  static final double SG_DEFAULT_WEIGHT_DECAY = 1e-4;
+
+  /** SuperGradients' default SGD momentum ({@code training/params.py}). */
+  static final double SG_DEFAULT_SGD_MOMENTUM = 0.9;
+
+  /** torch.optim.AdamW's default weight decay (SuperGradients adds none of its own). */
+  static final double TORCH_ADAMW_WEIGHT_DECAY = 0.01;
+
   private static final String UNSUPPORTED_HINT =
       " (remove it, or express it with the KDExperiment manifest fields)";
 
@@ -82,19 +98,46 @@ public final class SGRecipeMapper {
       spec.setTeacher(teacher);
     }
 
+    registered(root, "student", student.getArchitecture(), student.getArchParams(), problems);
+    if (teacherArchitecture != null) {
+      registered(root, "teacher", teacherArchitecture, teacherParams, problems);
+    }
+
     KDSpec kd = new KDSpec();
     RecipeNode kdArch = root.object("arch_params");
     if (kdArch != null) {
       kd.setTeacherInputAdapter(adapter(kdArch.object("teacher_input_adapter")));
-      Boolean onEval = kdArch.bool("run_teacher_on_eval");
-      if (onEval != null) {
-        kd.setRunTeacherOnEval(onEval);
+      if (kdArch.raw("student_input_adapter") != null) {
+        kdArch.problem(
+            "student_input_adapter",
+            "kdflow adapts the teacher's input only; normalise the data for the student instead");
       }
+      if (kdArch.raw("run_teacher_on_eval") != null) {
+        kdArch.problem(
+            "run_teacher_on_eval",
+            "SuperGradients reads run_teacher_on_eval at the recipe's top level; here it has no"
+                + " effect. Move it to the top level");
+      }
+      // SuperGradients sets arch_params.num_classes from student_arch_params itself.
+      kdArch.raw("num_classes");
     }
-    Boolean onEval = root.bool("run_teacher_on_eval");
-    if (onEval != null) {
-      kd.setRunTeacherOnEval(onEval);
+    // SuperGradients' run_teacher_on_eval (default false): keep the teacher in eval mode even
+    // while the KD module trains. false puts the teacher in train mode during training steps.
+    Boolean teacherAlwaysEval = root.bool("run_teacher_on_eval");
+    if (teacherTorchscript != null) {
+      // teacher_torchscript is kdflow's own key (no SuperGradients default to keep): such a
+      // teacher runs in inference mode only
+      if (Boolean.FALSE.equals(teacherAlwaysEval)) {
+        root.problem(
+            "run_teacher_on_eval",
+            "a TorchScript teacher runs in eval mode only; set true or use teacher_architecture");
+      }
+      kd.setTeacherTrainMode(false);
+    } else {
+      kd.setTeacherTrainMode(!Boolean.TRUE.equals(teacherAlwaysEval));
     }
+    // SuperGradients' KDTrainer always runs the teacher on validation batches.
+    kd.setRunTeacherOnValidation(true);
     spec.setKd(kd);
 
     TrainingSpec training = new TrainingSpec();
@@ -111,6 +154,10 @@ public final class SGRecipeMapper {
     spec.setTraining(training);
 
     spec.setDataset(dataset(root));
+
+    checkpointParams(root.object("checkpoint_params"));
+    // variable_setup.yaml's shortcuts: already applied to their targets by HydraRecipe.
+    HydraRecipe.SHORTCUTS.keySet().forEach(root::raw);
 
     CheckpointsSpec checkpoints = new CheckpointsSpec();
     checkpoints.setRootDir(root.string("ckpt_root_dir"));
@@ -153,9 +200,9 @@ public final class SGRecipeMapper {
       if (!(d.isTextual() && d.asText().equals("_self_"))) {
         root.problem(
             "defaults[" + i + "]",
-            "kdflow cannot resolve SuperGradients' built-in config groups ("
+            "an unresolved Hydra defaults entry ("
                 + d
-                + "); inline those values into this recipe");
+                + "); read the recipe with ExperimentLoader, which resolves it");
       }
     }
   }
@@ -173,7 +220,48 @@ public final class SGRecipeMapper {
     if (gpus != null && gpus > 1) {
       root.problem("num_gpus", "kdflow trains on one device per run; use num_gpus: 1");
     }
-    root.string("device");
+    if (root.raw("device") != null) {
+      root.problem(
+          "device",
+          "kdflow trains on the GPU when there is one, else on the CPU (as SuperGradients does"
+              + " without device); remove it, or run the trainer with -Dkdflow.device=cpu");
+    }
+  }
+
+  /**
+   * SuperGradients' {@code checkpoint_params} group ({@code default_checkpoint_params}): loading a
+   * checkpoint into the KD module itself. kdflow loads the student and teacher from their own
+   * {@code *_checkpoint_params}, so only "load nothing" is accepted; the strictness and naming keys
+   * have no effect then.
+   */
+  private static void checkpointParams(RecipeNode cp) {
+    if (cp == null) {
+      return;
+    }
+    mustBeFalse(cp, "load_checkpoint", "load the student through student_checkpoint_params");
+    for (String key :
+        List.of(
+            "checkpoint_path",
+            "external_checkpoint_path",
+            "pretrained_weights",
+            "teacher_pretrained_weights",
+            "student_pretrained_weights")) {
+      if (cp.raw(key) != null) {
+        cp.problem(
+            key,
+            "kdflow never downloads weights nor loads a whole KD module; set checkpoint_path in"
+                + " student_checkpoint_params / teacher_checkpoint_params instead");
+      }
+    }
+    for (String noEffect :
+        List.of(
+            "strict_load",
+            "load_backbone",
+            "source_ckpt_folder_name",
+            "checkpoint_num_classes",
+            "_convert_")) {
+      cp.raw(noEffect);
+    }
   }
 
   private static Map<String, Object> archParams(RecipeNode root, String key) {
@@ -184,6 +272,44 @@ public final class SGRecipeMapper {
     Map<String, Object> camel = new LinkedHashMap<>();
     sg.forEach((k, v) -> camel.put(snakeToCamel(k), v));
     return camel;
+  }
+
+  /**
+   * Checks a model against kdflow's registry here, so the problem names the recipe's key ({@code
+   * teacher_architecture}, {@code teacher_arch_params.image_size}) rather than the manifest field
+   * it maps onto.
+   */
+  private static void registered(
+      RecipeNode root,
+      String role,
+      String architecture,
+      Map<String, Object> camelParams,
+      List<ValidationProblem> problems) {
+    if (architecture == null) {
+      return;
+    }
+    Map<String, String> snakeOf = new LinkedHashMap<>();
+    Map<String, Object> sg = root.map(role + "_arch_params");
+    if (sg != null) {
+      sg.keySet().forEach(k -> snakeOf.put(snakeToCamel(k), k));
+    }
+    for (ValidationProblem p :
+        KDExperimentValidator.validateArchitecture("", architecture, camelParams)) {
+      if (!p.isError()) {
+        continue; // warnings come again, with the manifest's path, when the spec is validated
+      }
+      String path = p.fieldPath();
+      String recipePath;
+      if (path.equals("architecture")) {
+        recipePath = role + "_architecture";
+      } else if (path.startsWith("archParams.")) {
+        String camel = path.substring("archParams.".length());
+        recipePath = role + "_arch_params." + snakeOf.getOrDefault(camel, camel);
+      } else {
+        recipePath = role + "_arch_params" + (path.isEmpty() ? "" : "." + path);
+      }
+      problems.add(new ValidationProblem(p.source(), recipePath, p.message(), p.severity()));
+    }
   }
 
   static String snakeToCamel(String key) {
@@ -206,24 +332,21 @@ public final class SGRecipeMapper {
     }
     CheckpointParams params = new CheckpointParams();
     params.setCheckpointPath(node.string("checkpoint_path"));
-    JsonNode strict = node.raw("strict_load");
+    Boolean strict = strictLoad(node);
     if (strict != null) {
-      if (strict.isBoolean()) {
-        params.setStrictLoad(strict.asBoolean());
-      } else {
-        String s = strict.asText().toLowerCase(Locale.ROOT);
-        switch (s) {
-          case "on", "true" -> params.setStrictLoad(true);
-          case "off", "false", "no_key_matching" -> params.setStrictLoad(false);
-          default ->
-              node.problem("strict_load", "must be true/false (or on/off), got " + strict.asText());
-        }
-      }
+      params.setStrictLoad(strict);
     }
     Boolean backbone = node.bool("load_backbone");
     if (Boolean.TRUE.equals(backbone)) {
       node.problem("load_backbone", "loading a backbone only is not supported; use false");
     }
+    if (node.raw("checkpoint_num_classes") != null) {
+      node.problem(
+          "checkpoint_num_classes",
+          "replacing the checkpoint's head is not supported; use a checkpoint with num_classes"
+              + " classes");
+    }
+    node.raw("_convert_");
     JsonNode pretrained = node.raw("pretrained_weights");
     if (pretrained != null) {
       node.problem(
@@ -231,6 +354,62 @@ public final class SGRecipeMapper {
           "kdflow never downloads weights; export them and set checkpoint_path instead");
     }
     return params.getCheckpointPath() == null ? null : params;
+  }
+
+  /**
+   * SuperGradients' {@code strict_load}: a boolean, an enum string ({@code on}, {@code off}, {@code
+   * key_matching}, {@code no_key_matching}) or {@code {_target_: ...StrictLoad, value: ...}}.
+   * kdflow loads by parameter name: {@code on} (every parameter present, same shape) and {@code
+   * off} (missing parameters keep their values, as torch's {@code strict=False}) map; the two
+   * matching modes SuperGradients adds do not.
+   */
+  private static Boolean strictLoad(RecipeNode node) {
+    JsonNode strict = node.raw("strict_load");
+    if (strict == null) {
+      return null;
+    }
+    String key = "strict_load";
+    if (strict.isObject()) {
+      String target = strict.path("_target_").asText("");
+      if (!target.endsWith("StrictLoad")) {
+        node.problem(key, "a mapping must be {_target_: ...StrictLoad, value: ...}, got " + target);
+        return null;
+      }
+      JsonNode mapping = strict;
+      for (String k : (Iterable<String>) mapping::fieldNames) {
+        if (!k.equals("_target_") && !k.equals("value")) {
+          node.problem(key + "." + k, "StrictLoad takes only value");
+        }
+      }
+      strict = strict.get("value");
+      key = "strict_load.value";
+      if (strict == null || strict.isNull()) {
+        node.problem(key, "required: True, False, on, off");
+        return null;
+      }
+    }
+    if (strict.isBoolean()) {
+      return strict.asBoolean();
+    }
+    String s = strict.asText().toLowerCase(Locale.ROOT);
+    return switch (s) {
+      case "on", "true" -> true;
+      case "off", "false" -> false;
+      case "key_matching", "no_key_matching" -> {
+        node.problem(
+            key,
+            s
+                + " (SuperGradients' loading by shape"
+                + (s.equals("no_key_matching") ? " and layer order" : " of common keys")
+                + ") is not supported: kdflow loads by parameter name; use True or False");
+        yield null;
+      }
+      default -> {
+        node.problem(
+            key, "must be True, False, on, off (SuperGradients' StrictLoad), got " + strict);
+        yield null;
+      }
+    };
   }
 
   private static NormalizationAdapterSpec adapter(RecipeNode node) {
@@ -253,56 +432,14 @@ public final class SGRecipeMapper {
   private static void training(RecipeNode hp, TrainingSpec t, LossSpec loss) {
     set(hp.integer("max_epochs"), t::setMaxEpochs);
     set(hp.number("initial_lr"), t::setInitialLr);
-    String lrMode = hp.string("lr_mode");
-    if (lrMode != null) {
-      switch (lrMode.toLowerCase(Locale.ROOT).replace("_", "")) {
-        case "step", "steplrscheduler" -> t.setLrMode(TrainingSpec.LrMode.STEP);
-        case "cosine", "cosinelrscheduler" -> t.setLrMode(TrainingSpec.LrMode.COSINE);
-        case "constant", "constantlrscheduler" -> t.setLrMode(TrainingSpec.LrMode.CONSTANT);
-        default -> hp.problem("lr_mode", "must be step, cosine or constant (got " + lrMode + ")");
-      }
-    }
-    set(hp.list("lr_updates", RecipeNode::asInt, "integers"), t::setLrUpdates);
-    set(hp.number("lr_decay_factor"), t::setLrDecayFactor);
-    set(hp.number("cosine_final_lr_ratio"), t::setCosineFinalLrRatio);
-    set(hp.integer("lr_warmup_epochs"), t::setLrWarmupEpochs);
-    set(hp.number("warmup_initial_lr"), t::setWarmupInitialLr);
-    Integer warmupSteps = hp.integer("lr_warmup_steps");
-    if (warmupSteps != null && warmupSteps != 0) {
-      hp.problem("lr_warmup_steps", "step-based warm-up is not supported; use lr_warmup_epochs");
-    }
-    String warmupMode = hp.string("warmup_mode");
-    if (warmupMode != null && !warmupMode.toLowerCase(Locale.ROOT).contains("linear")) {
-      hp.problem("warmup_mode", "only linear epoch warm-up is supported, got " + warmupMode);
-    }
-    String optimizer = hp.string("optimizer");
-    if (optimizer != null) {
-      switch (optimizer.toLowerCase(Locale.ROOT)) {
-        case "sgd" -> t.setOptimizer(TrainingSpec.Optimizer.SGD);
-        case "adam" -> t.setOptimizer(TrainingSpec.Optimizer.Adam);
-        case "adamw" -> t.setOptimizer(TrainingSpec.Optimizer.AdamW);
-        default -> hp.problem("optimizer", "must be SGD, Adam or AdamW (got " + optimizer + ")");
-      }
-    }
-    RecipeNode op = hp.object("optimizer_params");
-    if (op != null) {
-      OptimizerParams p = t.getOptimizerParams();
-      set(op.number("momentum"), p::setMomentum);
-      set(op.bool("nesterov"), p::setNesterov);
-      set(op.number("weight_decay"), p::setWeightDecay);
-      set(op.list("betas", RecipeNode::asDouble, "numbers"), p::setBetas);
-      set(op.number("eps"), p::setEps);
-    }
-    Boolean zeroWd = hp.bool("zero_weight_decay_on_bias_and_bn");
-    if (Boolean.TRUE.equals(zeroWd)) {
-      hp.problem(
-          "zero_weight_decay_on_bias_and_bn",
-          "not supported: weight decay applies to every parameter; set it to false");
-    }
+    schedule(hp, t);
+    optimizer(hp, t);
     set(hp.bool("ema"), t::setEma);
     RecipeNode ema = hp.object("ema_params");
+    EmaParams e = t.getEmaParams();
+    // SuperGradients' ModelEMA.from_params: decay_type exp (beta 15) when not given.
+    e.setDecayType(EmaParams.DecayType.EXP);
     if (ema != null) {
-      EmaParams e = t.getEmaParams();
       set(ema.number("decay"), e::setDecay);
       set(ema.number("beta"), e::setBeta);
       String decayType = ema.string("decay_type");
@@ -341,14 +478,256 @@ public final class SGRecipeMapper {
       t.setSeed(seed.longValue());
     }
     set(hp.bool("resume"), t::setResume);
-    mustBeFalse(hp, "mixed_precision", "mixed precision is not supported");
-    mustBeFalse(hp, "average_best_models", "averaging best models is not supported");
-    mustBeFalse(hp, "launch_tensorboard", "kdflow writes metrics.jsonl and kdflow report instead");
     String logger = hp.string("sg_logger");
     if (logger != null && !logger.equals("base_sg_logger")) {
       hp.problem("sg_logger", "only base_sg_logger (metrics.jsonl) is supported");
     }
+    sgLoggerParams(hp.object("sg_logger_params"));
+    averageBestModels(hp);
+    unsupportedUnlessDefault(hp);
     lossOf(hp, loss);
+  }
+
+  /**
+   * {@code average_best_models} (SuperGradients' default true) only adds an artifact: {@code
+   * average_model.pth}, the mean of the 10 best epochs' weights, validated at the end. It does not
+   * change training, ckpt_best or ckpt_latest. kdflow does not build that average, so asking for it
+   * is an error; left to SuperGradients' default, the missing artifact is logged.
+   */
+  private static void averageBestModels(RecipeNode hp) {
+    Boolean average = hp.bool("average_best_models");
+    if (Boolean.TRUE.equals(average)) {
+      hp.problem(
+          "average_best_models",
+          "kdflow does not build SuperGradients' average_model (mean of the best epochs' weights;"
+              + " training itself is unaffected); set it to false. ckpt_best holds the best"
+              + " epoch's student");
+    } else if (average == null) {
+      LOG.warn(
+          "{}: SuperGradients' default (true) would also write average_model.pth (mean of the 10"
+              + " best epochs' weights); kdflow does not. Set it to false to silence this",
+          hp.at("average_best_models"));
+    }
+  }
+
+  /** Schedule keys: lr_mode, warm-up (epoch or batch), step updates, cosine ratio. */
+  private static void schedule(RecipeNode hp, TrainingSpec t) {
+    JsonNode lrModeNode = hp.raw("lr_mode");
+    if (lrModeNode != null && !lrModeNode.isTextual()) {
+      hp.problem(
+          "lr_mode", "must be a scheduler name; torch LR scheduler mappings are not supported");
+    } else if (lrModeNode != null) {
+      String lrMode = lrModeNode.asText();
+      switch (lrMode.toLowerCase(Locale.ROOT).replace("_", "")) {
+        case "step", "steplrscheduler" -> t.setLrMode(TrainingSpec.LrMode.STEP);
+        case "cosine", "cosinelrscheduler" -> t.setLrMode(TrainingSpec.LrMode.COSINE);
+        case "constant", "constantlrscheduler" -> t.setLrMode(TrainingSpec.LrMode.CONSTANT);
+        default ->
+            hp.problem(
+                "lr_mode",
+                "must be StepLRScheduler, CosineLRScheduler or null (constant); got " + lrMode);
+      }
+    }
+    JsonNode updates = hp.raw("lr_updates");
+    if (updates != null && updates.isObject()) {
+      set(lrUpdatesTarget(hp, updates), t::setLrUpdates);
+    } else {
+      set(hp.list("lr_updates", RecipeNode::asInt, "integers"), t::setLrUpdates);
+    }
+    set(hp.number("lr_decay_factor"), t::setLrDecayFactor);
+    set(hp.number("cosine_final_lr_ratio"), t::setCosineFinalLrRatio);
+    set(hp.integer("lr_warmup_epochs"), t::setLrWarmupEpochs);
+    set(hp.integer("lr_warmup_steps"), t::setLrWarmupSteps);
+    set(hp.number("warmup_initial_lr"), t::setWarmupInitialLr);
+    if (hp.has("warmup_mode")) {
+      String warmupMode = hp.string("warmup_mode");
+      if (warmupMode != null) {
+        switch (warmupMode) {
+          // SuperGradients' registry names and their deprecated aliases
+          case "LinearEpochLRWarmup", "linear_epoch_step" ->
+              t.setWarmupMode(TrainingSpec.WarmupMode.LINEAR_EPOCH);
+          case "LinearBatchLRWarmup", "linear_batch_step" ->
+              t.setWarmupMode(TrainingSpec.WarmupMode.LINEAR_BATCH);
+          default ->
+              hp.problem(
+                  "warmup_mode",
+                  "must be LinearEpochLRWarmup or LinearBatchLRWarmup (or their old names"
+                      + " linear_epoch_step, linear_batch_step), got "
+                      + warmupMode);
+        }
+      }
+    } else if (hp.raw("warmup_mode") == null && hp.node().has("warmup_mode")) {
+      hp.problem(
+          "warmup_mode",
+          "null is refused by SuperGradients too; use LinearEpochLRWarmup or LinearBatchLRWarmup");
+    }
+    Integer cooldown = hp.integer("lr_cooldown_epochs");
+    if (cooldown != null && cooldown != 0) {
+      hp.problem("lr_cooldown_epochs", "a cool-down is not supported; use 0");
+    }
+  }
+
+  /**
+   * {@code lr_updates} written as an instantiated object: SuperGradients' {@code utils.empty_list}
+   * (its default) or {@code numpy.arange(start, stop, step)}.
+   */
+  private static List<Integer> lrUpdatesTarget(RecipeNode hp, JsonNode updates) {
+    String target = updates.path("_target_").asText("");
+    if (target.endsWith("empty_list") && updates.size() == 1) {
+      return List.of();
+    }
+    if (target.equals("numpy.arange")) {
+      JsonNode start = updates.path("start");
+      JsonNode stop = updates.path("stop");
+      JsonNode step = updates.path("step");
+      if (stop.isIntegralNumber()
+          && (start.isMissingNode() || start.isIntegralNumber())
+          && (step.isMissingNode() || step.isIntegralNumber() && step.asInt() > 0)
+          && updates.size() <= 4) {
+        List<Integer> out = new ArrayList<>();
+        for (int e = start.asInt(0); e < stop.asInt(); e += step.asInt(1)) {
+          out.add(e);
+        }
+        return out;
+      }
+      hp.problem("lr_updates", "numpy.arange takes integer start, stop and a positive step");
+      return null;
+    }
+    hp.problem(
+        "lr_updates",
+        "must be a list of epochs (or SuperGradients' empty_list / numpy.arange), got " + target);
+    return null;
+  }
+
+  /**
+   * {@code optimizer} and {@code optimizer_params}, with SuperGradients' per-optimizer defaults
+   * ({@code training/params.py}): SGD weight_decay 1e-4 and momentum 0.9, Adam weight_decay 1e-4;
+   * AdamW (not in that table) keeps torch's weight_decay 0.01.
+   */
+  private static void optimizer(RecipeNode hp, TrainingSpec t) {
+    String optimizer = hp.string("optimizer");
+    if (optimizer != null) {
+      switch (optimizer.toLowerCase(Locale.ROOT)) {
+        case "sgd" -> t.setOptimizer(TrainingSpec.Optimizer.SGD);
+        case "adam" -> t.setOptimizer(TrainingSpec.Optimizer.Adam);
+        case "adamw" -> t.setOptimizer(TrainingSpec.Optimizer.AdamW);
+        default -> hp.problem("optimizer", "must be SGD, Adam or AdamW (got " + optimizer + ")");
+      }
+    }
+    OptimizerParams p = t.getOptimizerParams();
+    p.setWeightDecay(
+        t.getOptimizer() == TrainingSpec.Optimizer.AdamW
+            ? TORCH_ADAMW_WEIGHT_DECAY
+            : SG_DEFAULT_WEIGHT_DECAY);
+    p.setMomentum(SG_DEFAULT_SGD_MOMENTUM);
+    RecipeNode op = hp.object("optimizer_params");
+    if (op != null) {
+      set(op.number("momentum"), p::setMomentum);
+      set(op.bool("nesterov"), p::setNesterov);
+      set(op.number("weight_decay"), p::setWeightDecay);
+      set(op.list("betas", RecipeNode::asDouble, "numbers"), p::setBetas);
+      set(op.number("eps"), p::setEps);
+    }
+    Boolean zeroWd = hp.bool("zero_weight_decay_on_bias_and_bn");
+    if (Boolean.TRUE.equals(zeroWd)) {
+      hp.problem(
+          "zero_weight_decay_on_bias_and_bn",
+          "not supported: weight decay applies to every parameter; set it to false");
+    }
+  }
+
+  /** {@code sg_logger_params}: only what does not upload or prompt. */
+  private static void sgLoggerParams(RecipeNode lp) {
+    if (lp == null) {
+      return;
+    }
+    for (String remote :
+        List.of(
+            "save_checkpoints_remote",
+            "save_tensorboard_remote",
+            "save_logs_remote",
+            "launch_tensorboard")) {
+      mustBeFalse(lp, remote, "kdflow writes metrics.jsonl and checkpoints locally only");
+    }
+    // Output-only settings of the logger: no effect on training or on kdflow's files.
+    for (String outputOnly :
+        List.of("tb_files_user_prompt", "tensorboard_port", "monitor_system", "project_name")) {
+      lp.raw(outputOnly);
+    }
+  }
+
+  /**
+   * SuperGradients' {@code training_hyperparams} that kdflow accepts only at the value with which
+   * they do nothing (SuperGradients' default), and those that never change a single-device run.
+   */
+  private static void unsupportedUnlessDefault(RecipeNode hp) {
+    mustBeFalse(hp, "mixed_precision", "mixed precision is not supported");
+    mustBeFalse(hp, "launch_tensorboard", "kdflow writes metrics.jsonl and kdflow report instead");
+    mustBeFalse(hp, "save_tensorboard_to_s3", "kdflow uploads nothing");
+    mustBeFalse(hp, "resume_from_remote_sg_logger", "kdflow resumes from ckpt_latest on disk");
+    mustBeFalse(hp, "precise_bn", "precise BatchNorm statistics are not supported");
+    mustBeFalse(hp, "dataset_statistics", "kdflow logs no dataset statistics");
+    mustBeFalse(hp, "torch_compile", "torch.compile is not available to the trainer");
+    mustBeFalse(hp, "torch_compile_loss", "torch.compile is not available to the trainer");
+    mustBeFalse(hp, "finetune", "freezing part of the student is not supported");
+    mustBeFalse(hp, "enable_qat", "quantization-aware training is not supported");
+    mustBeFalse(hp, "silent_mode", "use kdflow's --progress option for less output");
+    mustBeTrue(hp, "save_model", "kdflow always writes ckpt_latest and ckpt_best");
+    mustBeTrue(hp, "load_opt_params", "a resumed run always restores the optimizer state");
+    for (String key :
+        List.of(
+            "run_id",
+            "resume_path",
+            "lr_schedule_function",
+            "step_lr_update_freq",
+            "pre_prediction_callback",
+            "max_train_batches",
+            "max_valid_batches")) {
+      if (hp.raw(key) != null) {
+        hp.problem(key, "not supported; remove it (null)");
+      }
+    }
+    JsonNode callbacks = hp.raw("phase_callbacks");
+    if (callbacks != null && !(callbacks.isArray() && callbacks.isEmpty())) {
+      hp.problem("phase_callbacks", "callbacks are not supported; use []");
+    }
+    Integer accumulate = hp.integer("batch_accumulate");
+    if (accumulate != null && accumulate != 1) {
+      hp.problem("batch_accumulate", "gradient accumulation is not supported; use 1");
+    }
+    fileName(hp, "ckpt_name", "ckpt_latest.pth");
+    fileName(hp, "ckpt_best_name", "ckpt_best.pth");
+    // No effect here: precise_bn is off; tensorboard is never launched; kdflow trains on one device
+    // (sync_bn and kill_ddp_pgroup_on_end act under DDP only); a KD recipe has no test loaders
+    // (run_test_freq); torch.compile is off (its options); a resumed kdflow checkpoint always
+    // holds every parameter (resume_strict_load); the package list and _convert_ are for
+    // SuperGradients' logger and Hydra's instantiate.
+    for (String noEffect :
+        List.of(
+            "precise_bn_batch_size",
+            "tensorboard_port",
+            "tb_files_user_prompt",
+            "sync_bn",
+            "kill_ddp_pgroup_on_end",
+            "run_test_freq",
+            "torch_compile_options",
+            "resume_strict_load",
+            "log_installed_packages",
+            "_convert_")) {
+      hp.raw(noEffect);
+    }
+  }
+
+  private static void fileName(RecipeNode hp, String key, String kdflowName) {
+    String name = hp.string(key);
+    if (name != null && !name.equals(kdflowName)) {
+      hp.problem(
+          key,
+          "kdflow's checkpoint is "
+              + kdflowName.replace(".pth", "")
+              + " in the experiment directory; remove it or use "
+              + kdflowName);
+    }
   }
 
   private static void metricsList(RecipeNode hp, String key) {
@@ -361,6 +740,13 @@ public final class SGRecipeMapper {
         hp.problem(
             key, "kdflow always reports Accuracy (top-1) and Top5; " + name + " is not supported");
       }
+    }
+  }
+
+  private static void mustBeTrue(RecipeNode node, String key, String why) {
+    Boolean v = node.bool(key);
+    if (Boolean.FALSE.equals(v)) {
+      node.problem(key, why + "; set it to true");
     }
   }
 
@@ -453,25 +839,38 @@ public final class SGRecipeMapper {
       cp.problem("task_loss_fn", "must name a loss with _target_");
       return;
     }
-    if (target.endsWith("CrossEntropyLoss") && !target.contains("LabelSmoothing")) {
-      loss.setTaskLoss(LossSpec.TaskLoss.CROSS_ENTROPY);
-    } else if (target.endsWith("LabelSmoothingCrossEntropyLoss")) {
-      loss.setTaskLoss(LossSpec.TaskLoss.CROSS_ENTROPY);
-      JsonNode eps = task.path("smooth_eps");
-      loss.setLabelSmoothing(eps.isNumber() ? eps.asDouble() : 0.1);
-    } else {
+    if (!target.endsWith("CrossEntropyLoss")) {
       cp.problem(
           "task_loss_fn",
           "only CrossEntropyLoss and LabelSmoothingCrossEntropyLoss are supported, got " + target);
+      return;
     }
-    if (task.isObject()) {
-      task.fieldNames()
-          .forEachRemaining(
-              k -> {
-                if (!k.equals("_target_") && !k.equals("smooth_eps")) {
-                  cp.problem("task_loss_fn." + k, "kdflow does not support this key");
-                }
-              });
+    loss.setTaskLoss(LossSpec.TaskLoss.CROSS_ENTROPY);
+    if (target.endsWith("LabelSmoothingCrossEntropyLoss")) {
+      loss.setLabelSmoothing(0.1);
+    }
+    if (!task.isObject()) {
+      return;
+    }
+    for (String k : (Iterable<String>) task::fieldNames) {
+      JsonNode v = task.get(k);
+      switch (k) {
+        case "_target_" -> {}
+        // SuperGradients' CrossEntropyLoss takes smooth_eps (None: none); torch's label_smoothing
+        case "smooth_eps", "label_smoothing" -> {
+          if (v.isNumber()) {
+            loss.setLabelSmoothing(v.asDouble());
+          } else if (!v.isNull()) {
+            cp.problem("task_loss_fn." + k, "must be a number in [0, 1)");
+          }
+        }
+        case "reduction" -> {
+          if (!v.asText().equals("mean")) {
+            cp.problem("task_loss_fn.reduction", "kdflow averages over the batch; use mean");
+          }
+        }
+        default -> cp.problem("task_loss_fn." + k, "kdflow does not support this key");
+      }
     }
   }
 
@@ -502,7 +901,17 @@ public final class SGRecipeMapper {
         d.setType(t);
       }
     }
+    // Only referenced through ${dataset_params.img_mean} etc.; SuperGradients' dataloaders read
+    // the *_dataset_params / *_dataloader_params below. train_transform_args and the top-level
+    // batch sizes of cifar10_dataset_params are not read by SuperGradients' dataloaders either.
+    for (String helper :
+        List.of("img_mean", "img_std", "train_transform_args", "batch_size", "val_batch_size")) {
+      dp.raw(helper);
+    }
+    dp.raw("_convert_");
     RecipeNode trainDs = dp.object("train_dataset_params");
+    List<Double> trainMean = null;
+    List<Double> trainStd = null;
     if (trainDs != null) {
       set(trainDs.string("root"), d::setPath);
       set(trainDs.integer("limit"), d::setTrainLimit);
@@ -511,29 +920,253 @@ public final class SGRecipeMapper {
       set(trainDs.list("mean", RecipeNode::asDouble, "numbers"), d::setMean);
       set(trainDs.list("std", RecipeNode::asDouble, "numbers"), d::setStd);
       set(trainDs.integer("image_size"), d::setImageSize);
+      datasetFlags(trainDs);
+      List<List<Double>> norm = transforms(trainDs, d, true);
+      if (norm != null) {
+        trainMean = norm.get(0);
+        trainStd = norm.get(1);
+      }
     }
     RecipeNode valDs = dp.object("val_dataset_params");
     if (valDs != null) {
       String valRoot = valDs.string("root");
-      if (valRoot != null && d.getPath() != null && !valRoot.equals(d.getPath())) {
-        valDs.problem("root", "must equal train_dataset_params.root (one dataset directory)");
+      Path trainDir = d.getPath() == null ? null : Path.of(d.getPath()).normalize();
+      Path valDir = valRoot == null ? null : Path.of(valRoot).normalize();
+      if (d.getType() == DatasetSpec.Type.IMAGE_FOLDER
+          && trainDir != null
+          && valDir != null
+          && trainDir.getFileName() != null
+          && trainDir.getFileName().toString().equals("train")
+          && valDir.getFileName() != null
+          && valDir.getFileName().toString().equals("val")
+          && java.util.Objects.equals(trainDir.getParent(), valDir.getParent())) {
+        // SuperGradients' ImageNet roots name the split folders; kdflow names their parent.
+        d.setPath(String.valueOf(trainDir.getParent()));
+      } else if (valRoot != null && d.getPath() != null && !valRoot.equals(d.getPath())) {
+        valDs.problem(
+            "root",
+            "must equal train_dataset_params.root (one dataset directory), or for an image folder"
+                + " be <dir>/val beside train_dataset_params.root <dir>/train");
+      } else {
+        set(valRoot, d::setPath);
       }
-      set(valRoot, d::setPath);
       set(valDs.integer("limit"), d::setValidLimit);
+      datasetFlags(valDs);
+      List<List<Double>> norm = transforms(valDs, d, false);
+      if (norm != null && trainMean != null && !norm.equals(List.of(trainMean, trainStd))) {
+        valDs.problem(
+            "transforms",
+            "Normalize must use the training transforms' mean and std (kdflow normalises both"
+                + " splits alike)");
+      }
     }
     RecipeNode trainDl = dp.object("train_dataloader_params");
     if (trainDl != null) {
       set(trainDl.integer("batch_size"), d::setBatchSize);
-      trainDl.bool("shuffle");
-      trainDl.bool("drop_last");
-      trainDl.integer("num_workers");
+      mustBeTrue(trainDl, "shuffle", "kdflow shuffles the training data every epoch");
+      mustBeFalse(trainDl, "drop_last", "kdflow trains on the last, smaller batch too");
+      dataloaderCommon(trainDl, d);
     }
     RecipeNode valDl = dp.object("val_dataloader_params");
     if (valDl != null) {
       set(valDl.integer("batch_size"), d::setValidBatchSize);
-      valDl.integer("num_workers");
+      // the order of validation batches does not change a validation metric
+      valDl.raw("shuffle");
+      mustBeFalse(valDl, "drop_last", "kdflow validates on every example");
+      dataloaderCommon(valDl, d);
     }
     return d;
+  }
+
+  /** Loader keys both splits share: worker count and memory pinning. */
+  private static void dataloaderCommon(RecipeNode dl, DatasetSpec d) {
+    Integer workers = dl.integer("num_workers");
+    if (workers != null) {
+      // SuperGradients' worker processes are kdflow's decoding threads (imageFolder); 0 (load in
+      // the training process) is one thread here.
+      d.setNumWorkers(Math.max(1, Math.min(workers, DatasetSpec.MAX_NUM_WORKERS)));
+    }
+    Integer prefetch = dl.integer("prefetch_factor");
+    if (prefetch != null) {
+      d.setPrefetch(Math.max(1, Math.min(prefetch, DatasetSpec.MAX_PREFETCH)));
+    }
+    // null is the loader's default (batches of the data in order or shuffled, as set above)
+    for (String custom : List.of("collate_fn", "sampler", "batch_sampler", "worker_init_fn")) {
+      if (dl.raw(custom) != null) {
+        dl.problem(
+            custom,
+            "custom "
+                + custom
+                + " (mixup, repeated augmentation, ...) is not supported; remove it or set null");
+      }
+    }
+    // Speed only: page-locked host memory and keeping workers alive between epochs.
+    dl.raw("pin_memory");
+    dl.raw("persistent_workers");
+  }
+
+  /** Dataset-constructor keys of SuperGradients' classification datasets. */
+  private static void datasetFlags(RecipeNode ds) {
+    // torchvision's CIFAR10(train=...) picks the split: the loader's name already says which.
+    ds.raw("train");
+    // kdflow never downloads: data that is missing is reported, not fetched.
+    ds.raw("download");
+    if (ds.raw("target_transform") != null) {
+      ds.problem("target_transform", "label transforms are not supported; use null");
+    }
+  }
+
+  /**
+   * SuperGradients' {@code transforms} list, mapped onto kdflow's augmentation: RandomCrop
+   * (padding), RandomResizedCrop(AndInterpolation), RandomHorizontalFlip, ToTensor, Normalize; for
+   * validation Resize + CenterCrop of the image size. Returns Normalize's [mean, std], or null.
+   */
+  private static List<List<Double>> transforms(RecipeNode ds, DatasetSpec d, boolean train) {
+    JsonNode list = ds.raw("transforms");
+    if (list == null) {
+      return null;
+    }
+    if (!list.isArray()) {
+      ds.problem("transforms", "must be a list of transforms");
+      return null;
+    }
+    List<List<Double>> normalize = null;
+    Integer resize = null;
+    for (int i = 0; i < list.size(); i++) {
+      JsonNode t = list.get(i);
+      String at = "transforms[" + i + "]";
+      String name;
+      JsonNode args;
+      if (t.isTextual()) {
+        name = t.asText();
+        args = JSON_EMPTY;
+      } else if (t.isObject() && t.size() == 1) {
+        name = t.fieldNames().next();
+        args = t.get(name) == null || t.get(name).isNull() ? JSON_EMPTY : t.get(name);
+      } else {
+        ds.problem(at, "must be a transform name or {Name: {args}}");
+        continue;
+      }
+      String where = at + "." + name;
+      switch (name) {
+        case "ToTensor" -> onlyArgs(ds, where, args);
+        case "Normalize" -> {
+          onlyArgs(ds, where, args, "mean", "std");
+          List<Double> mean = doubles(args.get("mean"));
+          List<Double> std = doubles(args.get("std"));
+          if (mean == null || std == null) {
+            ds.problem(where, "needs mean and std lists of numbers");
+          } else {
+            normalize = List.of(mean, std);
+            d.setMean(mean);
+            d.setStd(std);
+          }
+        }
+        case "RandomHorizontalFlip" -> {
+          onlyArgs(ds, where, args, "p");
+          if (!train) {
+            ds.problem(where, "kdflow augments training data only");
+          } else if (args.has("p") && args.get("p").asDouble() != 0.5) {
+            ds.problem(where + ".p", "kdflow flips with probability 0.5");
+          } else {
+            d.setHorizontalFlip(true);
+          }
+        }
+        case "RandomCrop" -> {
+          onlyArgs(ds, where, args, "size", "padding");
+          if (!train) {
+            ds.problem(where, "kdflow augments training data only");
+          } else if (!args.path("padding").isIntegralNumber()) {
+            ds.problem(where + ".padding", "required: zero padding in pixels (an integer)");
+          } else {
+            // the crop is back to the image's own size (CIFAR's 32)
+            d.setRandomCropPadding(args.get("padding").asInt());
+          }
+        }
+        case "RandomResizedCrop", "RandomResizedCropAndInterpolation" -> {
+          onlyArgs(ds, where, args, "size", "scale", "interpolation");
+          String interpolation = args.path("interpolation").asText("bilinear");
+          if (!train) {
+            ds.problem(where, "kdflow augments training data only");
+          } else if (!args.path("size").isIntegralNumber()) {
+            ds.problem(where + ".size", "required: the output size (an integer)");
+          } else if (!interpolation.equals("bilinear") && !interpolation.equals("default")) {
+            ds.problem(
+                where + ".interpolation",
+                "kdflow resizes bilinearly; use default or bilinear, got " + interpolation);
+          } else {
+            d.setRandomResizedCrop(true);
+            d.setImageSize(args.get("size").asInt());
+            List<Double> scale = doubles(args.get("scale"));
+            if (scale != null && (scale.size() != 2 || scale.get(1) != 1.0)) {
+              ds.problem(where + ".scale", "must be [min, 1.0]");
+            } else if (scale != null) {
+              d.setRandomResizedCropMinScale(scale.get(0));
+            }
+          }
+        }
+        case "Resize" -> {
+          onlyArgs(ds, where, args, "size");
+          resize = args.path("size").isIntegralNumber() ? args.get("size").asInt() : null;
+          if (train || resize == null) {
+            ds.problem(where, "kdflow resizes validation images only (Resize: {size: N})");
+          }
+        }
+        case "CenterCrop" -> {
+          onlyArgs(ds, where, args, "size");
+          int size = args.path("size").asInt(-1);
+          if (train || resize == null || size != resize) {
+            ds.problem(
+                where,
+                "kdflow's validation view is the shorter side resized to the image size and"
+                    + " centre-cropped to it: Resize and CenterCrop of the same size (got Resize "
+                    + resize
+                    + ", CenterCrop "
+                    + size
+                    + ")");
+          } else {
+            d.setImageSize(size);
+          }
+        }
+        default ->
+            ds.problem(
+                at,
+                name
+                    + " is not supported; kdflow's augmentations are RandomCrop (padding),"
+                    + " RandomResizedCrop, RandomHorizontalFlip and Normalize");
+      }
+    }
+    return normalize;
+  }
+
+  private static final JsonNode JSON_EMPTY =
+      com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+
+  private static void onlyArgs(RecipeNode ds, String where, JsonNode args, String... allowed) {
+    if (!args.isObject()) {
+      ds.problem(where, "arguments must be a mapping");
+      return;
+    }
+    List<String> known = List.of(allowed);
+    for (String k : (Iterable<String>) args::fieldNames) {
+      if (!known.contains(k)) {
+        ds.problem(where + "." + k, "not supported (kdflow reads " + known + ")");
+      }
+    }
+  }
+
+  private static List<Double> doubles(JsonNode n) {
+    if (n == null || !n.isArray()) {
+      return null;
+    }
+    List<Double> out = new ArrayList<>();
+    for (JsonNode v : n) {
+      if (!v.isNumber()) {
+        return null;
+      }
+      out.add(v.asDouble());
+    }
+    return out;
   }
 
   private static DatasetSpec.Type datasetType(RecipeNode node, String key, String name) {

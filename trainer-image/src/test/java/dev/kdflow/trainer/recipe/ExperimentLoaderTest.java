@@ -101,7 +101,7 @@ class ExperimentLoaderTest {
             teacher_architecture: resnet50
             student_arch_params: {num_classes: 10, small_image_stem: true}
             teacher_arch_params: {num_classes: 10}
-            teacher_checkpoint_params: {checkpoint_path: /ckpt/teacher, strict_load: no_key_matching}
+            teacher_checkpoint_params: {checkpoint_path: /ckpt/teacher, strict_load: "off"}
             arch_params:
               teacher_input_adapter:
                 _target_: super_gradients.training.utils.kd_trainer_utils.NormalizationAdapter
@@ -163,9 +163,9 @@ class ExperimentLoaderTest {
           student_architecture: mlp\\ntraining_hyperparams: {max_epochs: 1, warmup_steps: 3} | training_hyperparams.warmup_steps: kdflow does not support this key
           student_architecture: mlp\\ntraining_hyperparams: {max_epochs: 1}\\nmulti_gpu: DDP\\nnum_gpus: 8 | multi_gpu: kdflow trains on one device per run
           student_architecture: mlp\\ntraining_hyperparams: {max_epochs: 1, loss: DiceLoss} | training_hyperparams.loss: only KDLogitsLoss is supported
-          student_architecture: mlp\\ntraining_hyperparams: {max_epochs: 1}\\ndefaults: [training_hyperparams: cifar10_resnet_train_params, _self_] | defaults[0]: kdflow cannot resolve SuperGradients' built-in config groups
+          student_architecture: mlp\\ntraining_hyperparams: {max_epochs: 1}\\ndefaults: [training_hyperparams: coco2017_yolox_train_params, _self_] | defaults[0]: no config training_hyperparams/coco2017_yolox_train_params.yaml next to the recipe
           student_architecture: mlp\\nteacher_architecture: resnet50\\nteacher_checkpoint_params: {pretrained_weights: imagenet}\\ntraining_hyperparams: {max_epochs: 1} | teacher_checkpoint_params.pretrained_weights: kdflow never downloads weights
-          student_architecture: mlp\\ntraining_hyperparams: {max_epochs: 1, lr_mode: poly} | training_hyperparams.lr_mode: must be step, cosine or constant
+          student_architecture: mlp\\ntraining_hyperparams: {max_epochs: 1, lr_mode: PolyLRScheduler} | training_hyperparams.lr_mode: must be StepLRScheduler, CosineLRScheduler or null
           student_architecture: mlp\\ntraining_hyperparams: {max_epochs: ten} | training_hyperparams.max_epochs: must be an integer
           student_architecture: mlp\\narch_params: {teacher_input_adapter: {_target_: my.Adapter}}\\ntraining_hyperparams: {max_epochs: 1} | arch_params.teacher_input_adapter._target_: only ...kd_trainer_utils.NormalizationAdapter is supported
           training_hyperparams: {max_epochs: 1} | student_architecture: required
@@ -210,7 +210,7 @@ class ExperimentLoaderTest {
             """
             student_architecture: mlp
             wandb_project: x
-            training_hyperparams: {max_epochs: 1, batch_accumulate: 4, phase_callbacks: []}
+            training_hyperparams: {max_epochs: 1, batch_accumulate: 4, phase_callbacks: [EarlyStop]}
             """);
     assertThatThrownBy(() -> ExperimentLoader.load(recipe, List.of()))
         .isInstanceOfSatisfying(

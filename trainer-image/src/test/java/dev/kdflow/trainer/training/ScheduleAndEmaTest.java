@@ -45,9 +45,33 @@ class ScheduleAndEmaTest {
   }
 
   @Test
+  void batchWarmupIsSuperGradientsLinearBatchLRWarmup() {
+    TrainingSpec s = spec(TrainingSpec.LrMode.COSINE);
+    s.setWarmupMode(TrainingSpec.WarmupMode.LINEAR_BATCH);
+    s.setLrWarmupSteps(8);
+    s.setWarmupInitialLr(0.01);
+    s.setCosineFinalLrRatio(0.0);
+    LrSchedule lr = new LrSchedule(s);
+    // np.linspace(0.01, 0.1, min(8, 5 steps per epoch)): 0.01, 0.0325, ..., 0.1
+    assertThat(lr.lr(0, 0, 5)).isCloseTo(0.01, within(1e-12));
+    assertThat(lr.lr(0, 1, 5)).isCloseTo(0.01 + 0.09 / 4, within(1e-12));
+    assertThat(lr.lr(0, 4, 5)).isCloseTo(0.1, within(1e-12));
+    // the cosine waits for lr_warmup_steps (8), the learning rate holds in between
+    assertThat(lr.lr(1, 2, 5)).isCloseTo(0.1, within(1e-12));
+    // then counts its steps from there: step 9 is its step 1 of 10 * 5 - 8
+    double expected = 0.5 * 0.1 * (1 + Math.cos(1.0 / (42 + 1) * Math.PI));
+    assertThat(lr.lr(1, 4, 5)).isCloseTo(expected, within(1e-12));
+    // the epoch warm-up is untouched by lrWarmupSteps
+    TrainingSpec epochWarmup = spec(TrainingSpec.LrMode.CONSTANT);
+    epochWarmup.setLrWarmupEpochs(1);
+    assertThat(new LrSchedule(epochWarmup).lr(0, 3, 5)).isCloseTo(0.05, within(1e-12));
+  }
+
+  @Test
   void emaDecayRamps() {
     EmaParams p = new EmaParams();
     p.setDecay(0.99);
+    p.setDecayType(EmaParams.DecayType.THRESHOLD);
     Ema threshold = new Ema(Map.of(), p, 1000, null);
     assertThat(threshold.decayAt(1)).isCloseTo(2.0 / 11, within(1e-12));
     assertThat(threshold.decayAt(100000)).isEqualTo(0.99);
