@@ -10,6 +10,8 @@ import io.javaoperatorsdk.operator.processing.dependent.Matcher.Result;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * The training Job. Its pod template is immutable, so after creation only {@code suspend} is ever
@@ -56,5 +58,19 @@ public class TrainingJobDependent extends CRUDKubernetesDependentResource<Job, K
 
   private static boolean isSuspended(Job job) {
     return job.getSpec() != null && Boolean.TRUE.equals(job.getSpec().getSuspend());
+  }
+
+  /** The experiment as controller: set on every apply, matched by UID (not by name). */
+  @Override
+  protected void addReferenceHandlingMetadata(Job desired, KDExperiment primary) {
+    ControllerReference.set(desired, primary);
+  }
+
+  /** Only a Job this experiment owns is its own; a namesake's is never adopted or changed. */
+  @Override
+  protected Optional<Job> selectTargetSecondaryResource(
+      Set<Job> secondaryServerResources, KDExperiment primary, Context<KDExperiment> context) {
+    return ControllerReference.ownedBy(secondaryServerResources, primary)
+        .filter(r -> r.getMetadata().getName().equals(ChildNames.job(primary)));
   }
 }
