@@ -28,14 +28,28 @@ public class TrainingJobDependent extends CRUDKubernetesDependentResource<Job, K
             .get(OperatorConfig.class, OperatorConfig.class)
             .map(OperatorConfig::trainerImage)
             .orElse(OperatorConfig.DEFAULT_TRAINER_IMAGE);
-    return ChildResources.job(primary, image);
+    Job job = ChildResources.job(primary, image);
+    if (ChildResources.queued(primary.getSpec())) {
+      job.getMetadata()
+          .getLabels()
+          .put(
+              KueueWorkloads.ACTIVE_LABEL,
+              KueueWorkloads.activeLabel(ChildResources.suspendRequested(primary.getSpec())));
+    }
+    return job;
   }
 
   @Override
   public Result<Job> match(Job actual, KDExperiment primary, Context<KDExperiment> context) {
-    return Result.nonComputed(Objects.equals(wantedSuspend(actual, primary), isSuspended(actual)));
+    return Result.nonComputed(
+        Objects.equals(wantedSuspend(actual, primary), isSuspended(actual))
+            && Objects.equals(wantedActiveLabel(primary), activeLabel(actual)));
   }
 
+  /**
+   * Changes {@code suspend} and, for a Kueue-queued Job, the active label and its Workload: Kueue
+   * would unsuspend an admitted Job the user suspends; a deactivated Workload it leaves alone.
+   */
   @Override
   public Job update(Job actual, Job desired, KDExperiment primary, Context<KDExperiment> context) {
     Job changed =
@@ -44,8 +58,29 @@ public class TrainingJobDependent extends CRUDKubernetesDependentResource<Job, K
             .withSuspend(wantedSuspend(actual, primary))
             .endSpec()
             .build();
+    String active = wantedActiveLabel(primary);
+    if (active != null) {
+      changed.getMetadata().getLabels().put(KueueWorkloads.ACTIVE_LABEL, active);
+    }
     changed.getMetadata().setManagedFields(null);
-    return context.getClient().resource(changed).update();
+    Job updated = context.getClient().resource(changed).update();
+    if (active != null) {
+      KueueWorkloads.setActive(context.getClient(), updated, Boolean.parseBoolean(active));
+    }
+    return updated;
+  }
+
+  /** The active label a queued Job should carry; null when not queued. */
+  static String wantedActiveLabel(KDExperiment primary) {
+    return ChildResources.queued(primary.getSpec())
+        ? KueueWorkloads.activeLabel(ChildResources.suspendRequested(primary.getSpec()))
+        : null;
+  }
+
+  private static String activeLabel(Job job) {
+    return job.getMetadata().getLabels() == null
+        ? null
+        : job.getMetadata().getLabels().get(KueueWorkloads.ACTIVE_LABEL);
   }
 
   /** Suspend as the spec says; a Kueue-queued Job is left to Kueue unless the user suspends it. */

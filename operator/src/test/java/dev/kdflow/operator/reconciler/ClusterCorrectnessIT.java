@@ -413,4 +413,142 @@ class ClusterCorrectnessIT {
                 events("podless").stream()
                     .anyMatch(e -> "ResourceQuotaExceeded".equals(e.getReason())));
   }
+
+  /** Kueue's Workload CRD, reduced to what this test needs (Kueue itself is not installed). */
+  void installWorkloadCrd() {
+    var crd =
+        new io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionBuilder()
+            .withNewMetadata()
+            .withName("workloads.kueue.x-k8s.io")
+            .endMetadata()
+            .withNewSpec()
+            .withGroup("kueue.x-k8s.io")
+            .withScope("Namespaced")
+            .withNewNames()
+            .withKind("Workload")
+            .withPlural("workloads")
+            .withSingular("workload")
+            .withListKind("WorkloadList")
+            .endNames()
+            .addNewVersion()
+            .withName("v1beta1")
+            .withServed(true)
+            .withStorage(true)
+            .withNewSchema()
+            .withNewOpenAPIV3Schema()
+            .withType("object")
+            .withXKubernetesPreserveUnknownFields(true)
+            .endOpenAPIV3Schema()
+            .endSchema()
+            .endVersion()
+            .endSpec()
+            .build();
+    ns.client().apiextensions().v1().customResourceDefinitions().resource(crd).serverSideApply();
+    await()
+        .atMost(TIMEOUT)
+        .ignoreExceptions()
+        .until(
+            () -> {
+              ns.client()
+                  .genericKubernetesResources("kueue.x-k8s.io/v1beta1", "Workload")
+                  .inNamespace(ns.name())
+                  .list();
+              return true;
+            });
+  }
+
+  io.fabric8.kubernetes.api.model.GenericKubernetesResource workload(String name) {
+    return ns.client()
+        .genericKubernetesResources("kueue.x-k8s.io/v1beta1", "Workload")
+        .inNamespace(ns.name())
+        .withName(name)
+        .get();
+  }
+
+  @Test
+  void aUserSuspendOfAQueuedExperimentDeactivatesItsKueueWorkload() {
+    installWorkloadCrd();
+    plane
+        .kubectlWithInput(
+            dev.kdflow.operator.testing.Manifests.with(
+                OperatorOnApiServerIT.KD.formatted("queued"),
+                "spec.scheduling.queueName",
+                "team-a"),
+            "apply",
+            "-n",
+            ns.name(),
+            "-f",
+            "-")
+        .orThrow();
+    await().atMost(TIMEOUT).until(() -> job("queued") != null);
+    Job created = job("queued");
+    assertThat(created.getSpec().getSuspend()).as("created suspended for admission").isTrue();
+    assertThat(created.getMetadata().getLabels())
+        .containsEntry("kueue.x-k8s.io/queue-name", "team-a")
+        .containsEntry("kueue.x-k8s.io/active", "true");
+
+    // What Kueue does: a Workload owned by the Job; on admission it unsuspends the Job.
+    ns.client()
+        .genericKubernetesResources("kueue.x-k8s.io/v1beta1", "Workload")
+        .inNamespace(ns.name())
+        .resource(
+            new io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder()
+                .withApiVersion("kueue.x-k8s.io/v1beta1")
+                .withKind("Workload")
+                .withNewMetadata()
+                .withName("job-queued")
+                .addNewOwnerReference()
+                .withApiVersion("batch/v1")
+                .withKind("Job")
+                .withName("queued")
+                .withUid(created.getMetadata().getUid())
+                .withController(true)
+                .endOwnerReference()
+                .endMetadata()
+                .withAdditionalProperties(
+                    Map.of("spec", Map.of("active", true, "queueName", "team-a")))
+                .build())
+        .create();
+    ns.client()
+        .batch()
+        .v1()
+        .jobs()
+        .inNamespace(ns.name())
+        .withName("queued")
+        .edit(j -> new JobBuilder(j).editSpec().withSuspend(false).endSpec().build());
+    kubelet.running(kubelet.awaitPod("queued", TIMEOUT));
+    awaitCondition("queued", "Ready", "True", "Running");
+
+    patch("queued", "{\"spec\":{\"runPolicy\":{\"suspend\":true}}}");
+    await()
+        .atMost(TIMEOUT)
+        .untilAsserted(
+            () -> {
+              Boolean active = workload("job-queued").get("spec", "active");
+              assertThat(active)
+                  .as("the Workload is deactivated, Kueue's documented stop")
+                  .isFalse();
+              Job j = job("queued");
+              assertThat(j.getSpec().getSuspend()).isTrue();
+              assertThat(j.getMetadata().getLabels())
+                  .containsEntry("kueue.x-k8s.io/active", "false");
+            });
+    awaitCondition("queued", "Suspended", "True", "Suspended");
+
+    patch("queued", "{\"spec\":{\"runPolicy\":{\"suspend\":false}}}");
+    await()
+        .atMost(TIMEOUT)
+        .untilAsserted(
+            () -> {
+              Boolean active = workload("job-queued").get("spec", "active");
+              assertThat(active).isTrue();
+              Job j = job("queued");
+              assertThat(j.getMetadata().getLabels())
+                  .containsEntry("kueue.x-k8s.io/active", "true");
+              assertThat(j.getSpec().getSuspend())
+                  .as("Kueue, not the operator, unsuspends it on admission")
+                  .isTrue();
+            });
+    awaitCondition("queued", "Ready", "False", "Queued");
+  }
 }
