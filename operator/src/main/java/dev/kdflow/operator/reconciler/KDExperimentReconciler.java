@@ -394,24 +394,32 @@ public class KDExperimentReconciler implements Reconciler<KDExperiment> {
             .orElse(false)) {
       return status;
     }
-    Optional<Event> failed =
-        context
-            .getClient()
-            .v1()
-            .events()
-            .inNamespace(kdx.getMetadata().getNamespace())
-            .withField("involvedObject.uid", job.getMetadata().getUid())
-            .withField("reason", StatusResolver.FAILED_CREATE)
-            .list()
-            .getItems()
-            .stream()
-            .max(
-                Comparator.comparing(
-                    (Event e) ->
-                        Objects.requireNonNullElse(
-                            e.getLastTimestamp(),
-                            Objects.requireNonNullElse(
-                                e.getMetadata().getCreationTimestamp(), ""))));
+    Optional<Event> failed;
+    try {
+      failed =
+          context
+              .getClient()
+              .v1()
+              .events()
+              .inNamespace(kdx.getMetadata().getNamespace())
+              .withField("involvedObject.uid", job.getMetadata().getUid())
+              .withField("reason", StatusResolver.FAILED_CREATE)
+              .list()
+              .getItems()
+              .stream()
+              .max(
+                  Comparator.comparing(
+                      (Event e) ->
+                          Objects.requireNonNullElse(
+                              e.getLastTimestamp(),
+                              Objects.requireNonNullElse(
+                                  e.getMetadata().getCreationTimestamp(), ""))));
+    } catch (KubernetesClientException e) {
+      // Without "list" on events (older RBAC) the status stays as resolved: Pending.
+      LOG.debug(
+          "cannot list the events of Job {}: {}", job.getMetadata().getName(), e.getMessage());
+      return status;
+    }
     if (failed.isEmpty()) {
       return status;
     }
