@@ -273,11 +273,28 @@ public class KDExperimentReconciler implements Reconciler<KDExperiment> {
     // 6. A Job deleted while its pods still run (deleted by hand, or with --cascade=orphan): a
     // new Job would start a second trainer writing the same checkpoints. Wait until every pod of
     // the experiment is gone or ended; the new Job then resumes from ckpt_latest.
-    if (cachedJob.isEmpty()) {
+    boolean jobGoing =
+        cachedJob.isPresent() && cachedJob.get().getMetadata().getDeletionTimestamp() != null;
+    if (cachedJob.isEmpty() || jobGoing) {
       Optional<Pod> leftover =
           context.getSecondaryResources(Pod.class).stream()
               .filter(p -> p.getMetadata().getDeletionTimestamp() != null || isLive(p))
               .findFirst();
+      if (leftover.isEmpty() && hadPods(old)) {
+        // The Job went after its pods ran: ask the API server too, not only a cache that may
+        // not have caught up, before starting a second trainer on the same checkpoints.
+        leftover =
+            context
+                .getClient()
+                .pods()
+                .inNamespace(kdx.getMetadata().getNamespace())
+                .withLabel(ChildNames.EXPERIMENT_LABEL, kdx.getMetadata().getName())
+                .list()
+                .getItems()
+                .stream()
+                .filter(p -> p.getMetadata().getDeletionTimestamp() != null || isLive(p))
+                .findFirst();
+      }
       if (leftover.isPresent()) {
         return block(
             kdx,
@@ -297,6 +314,10 @@ public class KDExperimentReconciler implements Reconciler<KDExperiment> {
       }
     }
 
+    if (jobGoing) {
+      // Never apply to a Job being deleted: the next one is created once it is gone.
+      return UpdateControl.<KDExperiment>noUpdate().rescheduleAfter(STALE_JOB_RECHECK);
+    }
     context.managedWorkflowAndDependentResourceContext().put(OperatorConfig.class, config);
     context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
 
@@ -483,6 +504,16 @@ public class KDExperimentReconciler implements Reconciler<KDExperiment> {
         && s.condition(KDExperimentStatus.READY)
             .map(c -> StatusResolver.JOB_DELETED.equals(c.getReason()))
             .orElse(false);
+  }
+
+  /** True when the last status saw a pod of the attempt (so a missing Job was deleted). */
+  private static boolean hadPods(KDExperimentStatus s) {
+    return s != null
+        && !StatusResolver.isFinished(s)
+        && (s.getPhase() == Phase.INITIALIZING
+            || s.getPhase() == Phase.RUNNING
+            || s.getPhase() == Phase.SUSPENDED
+            || isJobDeleted(s));
   }
 
   private static boolean isLive(Pod p) {
