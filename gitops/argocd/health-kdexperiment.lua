@@ -3,6 +3,8 @@
 --   Progressing  pending or initializing, or the operator has not observed the latest generation
 --   Degraded     failed (Stalled=True, phase Failed) or the spec is invalid (reason InvalidSpec)
 --   Suspended    spec.runPolicy.suspend is set (Suspended=True)
+-- RestartRequired=True (the spec changed after the Job was built, or after the end) changes no
+-- verdict: the run or its result stands; the message says a new spec.restartNonce applies it.
 -- Written for Argo CD's Lua 5.1 (gopher-lua); the fixtures also run on Lua 5.4.
 local hs = {}
 
@@ -75,7 +77,15 @@ local stalled = condition("Stalled")
 local succeeded = condition("Succeeded")
 local ready = condition("Ready")
 local suspended = condition("Suspended")
+local restart = condition("RestartRequired")
 local phase = status.phase
+
+local function withRestartNote(text)
+  if isTrue(restart) then
+    return text .. "; restart required: set a new spec.restartNonce to apply the changed spec"
+  end
+  return text
+end
 
 if isTrue(stalled) then
   hs.status = "Degraded"
@@ -104,7 +114,7 @@ end
 
 if isTrue(suspended) or phase == "Suspended" then
   hs.status = "Suspended"
-  hs.message = describe(suspended, "Suspended")
+  hs.message = withRestartNote(describe(suspended, "Suspended"))
   return hs
 end
 
@@ -117,7 +127,7 @@ if isTrue(succeeded) or phase == "Succeeded" then
   if status.checkpoints ~= nil and status.checkpoints.best ~= nil and status.checkpoints.best.pvcPath ~= nil then
     text = text .. "; student checkpoint " .. status.checkpoints.best.pvcPath
   end
-  hs.message = text
+  hs.message = withRestartNote(text)
   return hs
 end
 
@@ -128,7 +138,7 @@ if isTrue(ready) then
   if progress ~= nil then
     text = text .. ": " .. progress
   end
-  hs.message = text
+  hs.message = withRestartNote(text)
   return hs
 end
 

@@ -2,8 +2,10 @@
 The one place that lists what the operator may do. Only verbs the operator uses: HelmChartIT
 asserts these exact rules for both RBAC modes, and ChartOnApiServerIT runs the operator as the
 chart's ServiceAccount on a real API server and checks every verb here is used and none refused.
-The operator reads through informers (list, watch; never get) and writes children and status
-with server-side apply (patch; create when the object is new).
+The operator reads through informers (list, watch) and writes children and status with
+server-side apply (patch; create when the object is new). Two reads go to the API server: get of
+a child's name the cache lacks (an unmanaged object may hold it) and list of a Job's FailedCreate
+events.
 */}}
 
 {{/* Rules in every namespace the operator watches (ClusterRole or one Role per namespace). */}}
@@ -14,11 +16,16 @@ with server-side apply (patch; create when the object is new).
 - apiGroups: ["kdflow.dev"]
   resources: ["kdexperiments/status"]
   verbs: ["patch"]
+# Children carry a controller owner reference with blockOwnerDeletion, which the
+# OwnerReferencesPermissionEnforcement admission plugin (OpenShift) allows only with this.
+- apiGroups: ["kdflow.dev"]
+  resources: ["kdexperiments/finalizers"]
+  verbs: ["update"]
 # JOSDK writes ConfigMaps without server-side apply: create, then update (a ConfigMap left from an
-# earlier attempt is replaced).
+# earlier attempt is replaced). get: who holds the name when the cache has no such ConfigMap.
 - apiGroups: [""]
   resources: ["configmaps"]
-  verbs: ["list", "watch", "create", "update", "delete"]
+  verbs: ["get", "list", "watch", "create", "update", "delete"]
 # Checkpoint claims are created, never deleted or rewritten by the operator.
 - apiGroups: [""]
   resources: ["persistentvolumeclaims"]
@@ -27,14 +34,22 @@ with server-side apply (patch; create when the object is new).
 - apiGroups: [""]
   resources: ["pods"]
   verbs: ["list", "watch"]
-# Every event has a name of its own: created, never patched.
+# Every event has a name of its own: created, never patched. list: the Job controller's
+# FailedCreate events (pods it cannot create, e.g. a pod quota) reach the experiment's status.
 - apiGroups: [""]
   resources: ["events"]
-  verbs: ["create"]
-# update: suspend and resume change the existing Job.
+  verbs: ["create", "list"]
+# update: suspend and resume change the existing Job. get: who holds the name when the cache has
+# no such Job.
 - apiGroups: ["batch"]
   resources: ["jobs"]
-  verbs: ["list", "watch", "create", "update", "patch", "delete"]
+  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+{{- if .Values.kueue.enabled }}
+# With Kueue: a user's suspend of a queued experiment deactivates its Workload.
+- apiGroups: ["kueue.x-k8s.io"]
+  resources: ["workloads"]
+  verbs: ["list", "patch"]
+{{- end }}
 {{- end -}}
 
 {{/* Leader election, in the release namespace only. */}}

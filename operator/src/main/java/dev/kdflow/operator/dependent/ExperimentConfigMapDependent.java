@@ -7,6 +7,8 @@ import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.dependent.Matcher.Result;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * The ConfigMap holding the experiment manifest the trainer runs. Written once per attempt: the
@@ -30,5 +32,21 @@ public class ExperimentConfigMapDependent
             ? null
             : actual.getMetadata().getAnnotations().get(ChildNames.ATTEMPT_ANNOTATION);
     return Result.nonComputed(String.valueOf(ChildNames.attempt(primary)).equals(attempt));
+  }
+
+  /** The experiment as controller: set on every apply, matched by UID (not by name). */
+  @Override
+  protected void addReferenceHandlingMetadata(ConfigMap desired, KDExperiment primary) {
+    ControllerReference.set(desired, primary);
+  }
+
+  /** Only a ConfigMap this experiment owns is its own; a namesake's is never adopted or changed. */
+  @Override
+  protected Optional<ConfigMap> selectTargetSecondaryResource(
+      Set<ConfigMap> secondaryServerResources,
+      KDExperiment primary,
+      Context<KDExperiment> context) {
+    return ControllerReference.ownedBy(secondaryServerResources, primary)
+        .filter(r -> r.getMetadata().getName().equals(ChildNames.configMap(primary)));
   }
 }

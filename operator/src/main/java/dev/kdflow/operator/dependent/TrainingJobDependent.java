@@ -10,6 +10,8 @@ import io.javaoperatorsdk.operator.processing.dependent.Matcher.Result;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * The training Job. Its pod template is immutable, so after creation only {@code suspend} is ever
@@ -26,14 +28,28 @@ public class TrainingJobDependent extends CRUDKubernetesDependentResource<Job, K
             .get(OperatorConfig.class, OperatorConfig.class)
             .map(OperatorConfig::trainerImage)
             .orElse(OperatorConfig.DEFAULT_TRAINER_IMAGE);
-    return ChildResources.job(primary, image);
+    Job job = ChildResources.job(primary, image);
+    if (ChildResources.queued(primary.getSpec())) {
+      job.getMetadata()
+          .getLabels()
+          .put(
+              KueueWorkloads.ACTIVE_LABEL,
+              KueueWorkloads.activeLabel(ChildResources.suspendRequested(primary.getSpec())));
+    }
+    return job;
   }
 
   @Override
   public Result<Job> match(Job actual, KDExperiment primary, Context<KDExperiment> context) {
-    return Result.nonComputed(Objects.equals(wantedSuspend(actual, primary), isSuspended(actual)));
+    return Result.nonComputed(
+        Objects.equals(wantedSuspend(actual, primary), isSuspended(actual))
+            && Objects.equals(wantedActiveLabel(primary), activeLabel(actual)));
   }
 
+  /**
+   * Changes {@code suspend} and, for a Kueue-queued Job, the active label and its Workload: Kueue
+   * would unsuspend an admitted Job the user suspends; a deactivated Workload it leaves alone.
+   */
   @Override
   public Job update(Job actual, Job desired, KDExperiment primary, Context<KDExperiment> context) {
     Job changed =
@@ -42,8 +58,29 @@ public class TrainingJobDependent extends CRUDKubernetesDependentResource<Job, K
             .withSuspend(wantedSuspend(actual, primary))
             .endSpec()
             .build();
+    String active = wantedActiveLabel(primary);
+    if (active != null) {
+      changed.getMetadata().getLabels().put(KueueWorkloads.ACTIVE_LABEL, active);
+    }
     changed.getMetadata().setManagedFields(null);
-    return context.getClient().resource(changed).update();
+    Job updated = context.getClient().resource(changed).update();
+    if (active != null) {
+      KueueWorkloads.setActive(context.getClient(), updated, Boolean.parseBoolean(active));
+    }
+    return updated;
+  }
+
+  /** The active label a queued Job should carry; null when not queued. */
+  static String wantedActiveLabel(KDExperiment primary) {
+    return ChildResources.queued(primary.getSpec())
+        ? KueueWorkloads.activeLabel(ChildResources.suspendRequested(primary.getSpec()))
+        : null;
+  }
+
+  private static String activeLabel(Job job) {
+    return job.getMetadata().getLabels() == null
+        ? null
+        : job.getMetadata().getLabels().get(KueueWorkloads.ACTIVE_LABEL);
   }
 
   /** Suspend as the spec says; a Kueue-queued Job is left to Kueue unless the user suspends it. */
@@ -56,5 +93,19 @@ public class TrainingJobDependent extends CRUDKubernetesDependentResource<Job, K
 
   private static boolean isSuspended(Job job) {
     return job.getSpec() != null && Boolean.TRUE.equals(job.getSpec().getSuspend());
+  }
+
+  /** The experiment as controller: set on every apply, matched by UID (not by name). */
+  @Override
+  protected void addReferenceHandlingMetadata(Job desired, KDExperiment primary) {
+    ControllerReference.set(desired, primary);
+  }
+
+  /** Only a Job this experiment owns is its own; a namesake's is never adopted or changed. */
+  @Override
+  protected Optional<Job> selectTargetSecondaryResource(
+      Set<Job> secondaryServerResources, KDExperiment primary, Context<KDExperiment> context) {
+    return ControllerReference.ownedBy(secondaryServerResources, primary)
+        .filter(r -> r.getMetadata().getName().equals(ChildNames.job(primary)));
   }
 }

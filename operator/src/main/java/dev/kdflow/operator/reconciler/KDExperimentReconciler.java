@@ -25,13 +25,17 @@ import dev.kdflow.operator.trainer.HttpTrainerStatusSource;
 import dev.kdflow.operator.trainer.TrainerPoller;
 import dev.kdflow.operator.trainer.TrainerReportEventSource;
 import dev.kdflow.operator.trainer.TrainerStatusSource;
+import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
+import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
@@ -42,6 +46,7 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -175,9 +180,26 @@ public class KDExperimentReconciler implements Reconciler<KDExperiment> {
                 old.getObservedRestartNonce(),
                 kdx.getSpec() == null ? null : kdx.getSpec().getRestartNonce());
 
-    // 1. A finished experiment keeps its result; only its children expire.
+    // 1. A finished experiment keeps its result; only its children expire. A later spec edit is
+    // observed (observedGeneration moves on, RestartRequired says whether it changed the run)
+    // but retrains nothing until spec.restartNonce changes.
     if (StatusResolver.isFinished(old) && !restartRequested) {
-      return expireChildren(kdx, context, now);
+      Optional<Duration> expiry = expireChildren(kdx, context, now);
+      KDExperimentStatus again =
+          StatusResolver.finishedObservedAgain(kdx, ownJob(kdx, context).orElse(null), now);
+      UpdateControl<KDExperiment> control =
+          Objects.equals(again, old) ? UpdateControl.noUpdate() : writeStatus(kdx, again, context);
+      if (!Objects.equals(again, old)
+          && isTrue(again, StatusResolver.RESTART_REQUIRED)
+          && !isTrue(old, StatusResolver.RESTART_REQUIRED)) {
+        events.normal(
+            kdx,
+            StatusResolver.RESTART_REQUIRED,
+            "the spec changed after the experiment finished; the result stays; change"
+                + " spec.restartNonce to train again with the new spec");
+      }
+      expiry.ifPresent(control::rescheduleAfter);
+      return control;
     }
 
     // 2. Validate: nothing is created for a spec the trainer would reject. Warnings (the trainer
@@ -185,18 +207,30 @@ public class KDExperimentReconciler implements Reconciler<KDExperiment> {
     List<ValidationProblem> found = KDExperimentValidator.validate(kdx);
     List<ValidationProblem> problems = found.stream().filter(ValidationProblem::isError).toList();
     if (!problems.isEmpty()) {
-      KDExperimentStatus invalid = StatusResolver.invalid(kdx, problems, now);
-      if (!Objects.equals(invalid, old)) {
+      Optional<Job> running =
+          ownJob(kdx, context).filter(j -> attemptOf(j) == ChildNames.attempt(kdx));
+      KDExperimentStatus invalid =
+          running.isPresent()
+              // A Job accepted earlier keeps running the spec it started with: an invalid edit
+              // neither kills it nor hides its progress; the new generation is Stalled.
+              ? StatusResolver.invalidWhileRunning(
+                  kdx, observe(kdx, context, running.get(), now), problems, now)
+              : StatusResolver.invalid(kdx, problems, now);
+      if (!isInvalid(old)) {
         LOG.info("{} is invalid: {}", kdx.getMetadata().getName(), problems);
-        if (!isInvalid(old)) {
-          events.warning(
-              kdx,
-              StatusResolver.INVALID_SPEC,
-              invalid.condition(KDExperimentStatus.STALLED).get().getMessage());
-        }
-        return UpdateControl.patchStatus(withStatus(kdx, invalid));
+        events.warning(
+            kdx,
+            StatusResolver.INVALID_SPEC,
+            invalid.condition(KDExperimentStatus.STALLED).get().getMessage());
       }
-      return UpdateControl.noUpdate();
+      UpdateControl<KDExperiment> control =
+          Objects.equals(invalid, old)
+              ? UpdateControl.noUpdate()
+              : writeStatus(kdx, invalid, context);
+      if (running.isPresent()) {
+        control.rescheduleAfter(config.pollInterval());
+      }
+      return control;
     }
 
     List<ValidationProblem> warnings = found.stream().filter(p -> !p.isError()).toList();
@@ -221,19 +255,39 @@ public class KDExperimentReconciler implements Reconciler<KDExperiment> {
           kdx,
           "Restarting",
           "spec.restartNonce changed: starting attempt " + restarted.getAttempt().getNumber());
-      return UpdateControl.patchStatus(withStatus(kdx, restarted))
-          .rescheduleAfter(STALE_JOB_RECHECK);
+      return writeStatus(kdx, restarted, context).rescheduleAfter(STALE_JOB_RECHECK);
     }
 
-    // 4. Wait until a Job of an earlier attempt is gone before creating this attempt's Job.
+    // 4. A child's name held by an object this experiment does not own (matched by owner UID:
+    // the Job of a deleted predecessor of the same name, or an unmanaged object) is never
+    // adopted: wait for the garbage collector, or say what blocks.
+    Optional<ChildOwnership.Clash> clash =
+        ChildOwnership.clash(namedJob(kdx, context), kdx)
+            .or(() -> ChildOwnership.clash(namedConfigMap(kdx, context), kdx));
+    if (clash.isPresent()) {
+      return block(
+          kdx,
+          context,
+          old,
+          events,
+          StatusResolver.NAME_CONFLICT,
+          clash.get().message(),
+          clash.get().needsUser(),
+          now);
+    }
+
+    // 5. Wait until a Job of an earlier attempt is gone before creating this attempt's Job.
     int attempt = ChildNames.attempt(kdx);
-    Optional<Job> cachedJob = trainingJob(kdx, context);
+    Optional<Job> cachedJob = ownJob(kdx, context);
     if (cachedJob.isPresent() && attemptOf(cachedJob.get()) != attempt) {
       LOG.debug("waiting for the Job of attempt {} to go", attemptOf(cachedJob.get()));
+      if (cachedJob.get().getMetadata().getDeletionTimestamp() == null) {
+        deleteJob(cachedJob.get(), context);
+      }
       return UpdateControl.<KDExperiment>noUpdate().rescheduleAfter(STALE_JOB_RECHECK);
     }
 
-    // 5. Claims the user names must exist; otherwise say which, rather than leave a pod Pending.
+    // 6. Claims the user names must exist; otherwise say which, rather than leave a pod Pending.
     if (cachedJob.isEmpty()) {
       Optional<KDExperimentStatus> waiting =
           MissingClaims.waiting(kdx, claim -> claimExists(context, kdx, claim), now);
@@ -247,15 +301,125 @@ public class KDExperimentReconciler implements Reconciler<KDExperiment> {
         UpdateControl<KDExperiment> wait =
             Objects.equals(waiting.get(), old)
                 ? UpdateControl.noUpdate()
-                : UpdateControl.patchStatus(withStatus(kdx, waiting.get()));
+                : writeStatus(kdx, waiting.get(), context);
         return wait.rescheduleAfter(config.pollInterval());
       }
     }
 
+    // 7. A Job deleted while its pods still run (deleted by hand, or with --cascade=orphan): a
+    // new Job would start a second trainer writing the same checkpoints. Wait until every pod of
+    // the experiment is gone or ended; the new Job then resumes from ckpt_latest.
+    boolean jobGoing =
+        cachedJob.isPresent() && cachedJob.get().getMetadata().getDeletionTimestamp() != null;
+    if (cachedJob.isEmpty() || jobGoing) {
+      Optional<Pod> leftover =
+          context.getSecondaryResources(Pod.class).stream()
+              .filter(p -> !isPrecomputePod(p))
+              .filter(p -> p.getMetadata().getDeletionTimestamp() != null || isLive(p))
+              .findFirst();
+      if (leftover.isEmpty() && hadPods(old)) {
+        // The Job went after its pods ran: ask the API server too, not only a cache that may
+        // not have caught up, before starting a second trainer on the same checkpoints.
+        leftover =
+            context
+                .getClient()
+                .pods()
+                .inNamespace(kdx.getMetadata().getNamespace())
+                .withLabel(ChildNames.EXPERIMENT_LABEL, kdx.getMetadata().getName())
+                .list()
+                .getItems()
+                .stream()
+                .filter(p -> !isPrecomputePod(p))
+                .filter(p -> p.getMetadata().getDeletionTimestamp() != null || isLive(p))
+                .findFirst();
+      }
+      if (leftover.isPresent()) {
+        return block(
+            kdx,
+            context,
+            old,
+            events,
+            StatusResolver.JOB_DELETED,
+            "the Job "
+                + ChildNames.job(kdx)
+                + " is gone but its pod "
+                + leftover.get().getMetadata().getName()
+                + " has not ended; a new Job for attempt "
+                + attempt
+                + " starts (resuming from ckpt_latest) once it is gone",
+            false,
+            now);
+      }
+    }
+
+    if (jobGoing) {
+      // Never apply to a Job being deleted: the next one is created once it is gone.
+      return UpdateControl.<KDExperiment>noUpdate().rescheduleAfter(STALE_JOB_RECHECK);
+    }
     context.managedWorkflowAndDependentResourceContext().put(OperatorConfig.class, config);
     context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
 
-    Job job = trainingJob(kdx, context).filter(j -> attemptOf(j) == attempt).orElse(null);
+    Job job = ownJob(kdx, context).filter(j -> attemptOf(j) == attempt).orElse(null);
+    KDExperimentStatus status = observe(kdx, context, job, now);
+    if (isJobDeleted(old) && job != null) {
+      events.normal(kdx, "JobRecreated", "the deleted Job's pods are gone: created the Job again");
+    }
+    status = podCreationFailure(kdx, context, job, status, now);
+    if (isPodCreationReason(readyReason(status)) && !sameReadyReason(old, status)) {
+      events.warning(
+          kdx, readyReason(status), status.condition(KDExperimentStatus.READY).get().getMessage());
+    }
+    announce(kdx, old, status, events);
+
+    UpdateControl<KDExperiment> control =
+        Objects.equals(status, old) ? UpdateControl.noUpdate() : writeStatus(kdx, status, context);
+    if (status.getPhase() != null && !status.getPhase().isTerminal()) {
+      control.rescheduleAfter(config.pollInterval());
+    } else if (StatusResolver.isFinished(status)) {
+      ttlRemaining(kdx, status, now).ifPresent(control::rescheduleAfter);
+    }
+    return control;
+  }
+
+  /**
+   * Shows API errors in the status: a ResourceQuota refusing the Job, a refused write. The phase is
+   * never left empty, Ready=False names the error, and an Event says it once.
+   */
+  @Override
+  public ErrorStatusUpdateControl<KDExperiment> updateErrorStatus(
+      KDExperiment kdx, Context<KDExperiment> context, Exception e) {
+    KubernetesClientException api = apiException(e);
+    String message =
+        api != null && api.getStatus() != null && api.getStatus().getMessage() != null
+            ? api.getStatus().getMessage()
+            : Objects.requireNonNullElse(e.getMessage(), e.getClass().getSimpleName());
+    String reason =
+        message.contains("exceeded quota")
+            ? StatusResolver.QUOTA_EXCEEDED
+            : StatusResolver.API_ERROR;
+    LOG.warn("{}: {}: {}", kdx.getMetadata().getName(), reason, message);
+    KDExperimentStatus old = kdx.getStatus();
+    KDExperimentStatus status = StatusResolver.blocked(kdx, reason, message, false, clock.get());
+    if (!sameReadyReason(old, status)) {
+      new EventRecorder(context.getClient(), instance).warning(kdx, reason, message);
+    }
+    return Objects.equals(status, old)
+        ? ErrorStatusUpdateControl.noStatusUpdate()
+        : ErrorStatusUpdateControl.patchStatus(withStatus(kdx, status));
+  }
+
+  private static KubernetesClientException apiException(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof KubernetesClientException k) {
+        return k;
+      }
+    }
+    return null;
+  }
+
+  /** The experiment's status from its Job (of this attempt, or null) and the Job's pods. */
+  private KDExperimentStatus observe(
+      KDExperiment kdx, Context<KDExperiment> context, Job job, Instant now) {
     List<Pod> pods =
         job == null
             ? List.of()
@@ -274,44 +438,200 @@ public class KDExperimentReconciler implements Reconciler<KDExperiment> {
         running
             .flatMap(pod -> trainers.latest(id, pod, ChildResources.checkpointDirName(kdx)))
             .orElse(null);
-    KDExperimentStatus status =
-        PrecomputeProgress.apply(
-            StatusResolver.resolve(kdx, job, pods, live, now),
-            kdx,
-            childJob(context, PrecomputeJobs.name(kdx)).orElse(null),
-            job != null,
-            now);
-    announce(kdx, old, status, events);
-
-    UpdateControl<KDExperiment> control =
-        Objects.equals(status, old)
-            ? UpdateControl.noUpdate()
-            : UpdateControl.patchStatus(withStatus(kdx, status));
-    if (status.getPhase() != null && !status.getPhase().isTerminal()) {
-      control.rescheduleAfter(config.pollInterval());
-    } else if (StatusResolver.isFinished(status)) {
-      ttlRemaining(kdx, status, now).ifPresent(control::rescheduleAfter);
-    }
-    return control;
+    return PrecomputeProgress.apply(
+        StatusResolver.resolve(kdx, job, pods, live, now),
+        kdx,
+        ownChildJob(kdx, context, PrecomputeJobs.name(kdx)).orElse(null),
+        job != null,
+        now);
   }
 
-  private UpdateControl<KDExperiment> expireChildren(
+  /**
+   * A Job without pods whose controller cannot create them (a ResourceQuota, an admission webhook)
+   * says so in FailedCreate events only: show the latest in the status instead of a silent Pending.
+   */
+  private static KDExperimentStatus podCreationFailure(
+      KDExperiment kdx,
+      Context<KDExperiment> context,
+      Job job,
+      KDExperimentStatus status,
+      Instant now) {
+    if (job == null
+        || status.getPhase() != Phase.PENDING
+        || !status
+            .condition(KDExperimentStatus.READY)
+            .map(c -> "PodNotCreated".equals(c.getReason()) || isPodCreationReason(c.getReason()))
+            .orElse(false)) {
+      return status;
+    }
+    Optional<Event> failed;
+    try {
+      failed =
+          context
+              .getClient()
+              .v1()
+              .events()
+              .inNamespace(kdx.getMetadata().getNamespace())
+              .withField("involvedObject.uid", job.getMetadata().getUid())
+              .withField("reason", StatusResolver.FAILED_CREATE)
+              .list()
+              .getItems()
+              .stream()
+              .max(
+                  Comparator.comparing(
+                      (Event e) ->
+                          Objects.requireNonNullElse(
+                              e.getLastTimestamp(),
+                              Objects.requireNonNullElse(
+                                  e.getMetadata().getCreationTimestamp(), ""))));
+    } catch (KubernetesClientException e) {
+      // Without "list" on events (older RBAC) the status stays as resolved: Pending.
+      LOG.debug(
+          "cannot list the events of Job {}: {}", job.getMetadata().getName(), e.getMessage());
+      return status;
+    }
+    if (failed.isEmpty()) {
+      return status;
+    }
+    String message = Objects.requireNonNullElse(failed.get().getMessage(), "");
+    String reason =
+        message.contains("exceeded quota")
+            ? StatusResolver.QUOTA_EXCEEDED
+            : StatusResolver.FAILED_CREATE;
+    KDExperiment observed = new KDExperiment();
+    observed.setMetadata(kdx.getMetadata());
+    observed.setSpec(kdx.getSpec());
+    observed.setStatus(kdx.getStatus());
+    KDExperimentStatus blocked =
+        StatusResolver.blocked(
+            observed, reason, "the Job cannot create its pod: " + message, false, now);
+    // Keep everything the resolver found (phase, attempt, progress); only the conditions say why.
+    status.setConditions(blocked.getConditions());
+    return status;
+  }
+
+  private static boolean isPodCreationReason(String reason) {
+    return StatusResolver.FAILED_CREATE.equals(reason)
+        || StatusResolver.QUOTA_EXCEEDED.equals(reason);
+  }
+
+  private UpdateControl<KDExperiment> block(
+      KDExperiment kdx,
+      Context<KDExperiment> context,
+      KDExperimentStatus old,
+      EventRecorder events,
+      String reason,
+      String message,
+      boolean needsUser,
+      Instant now) {
+    KDExperimentStatus status = StatusResolver.blocked(kdx, reason, message, needsUser, now);
+    if (!sameReadyReason(old, status)) {
+      LOG.info("{}: {}: {}", kdx.getMetadata().getName(), reason, message);
+      events.warning(kdx, reason, message);
+    }
+    UpdateControl<KDExperiment> control =
+        Objects.equals(status, old) ? UpdateControl.noUpdate() : writeStatus(kdx, status, context);
+    return control.rescheduleAfter(needsUser ? config.pollInterval() : STALE_JOB_RECHECK);
+  }
+
+  private static boolean sameReadyReason(KDExperimentStatus a, KDExperimentStatus b) {
+    return Objects.equals(readyReason(a), readyReason(b));
+  }
+
+  private static String readyReason(KDExperimentStatus s) {
+    return s == null
+        ? null
+        : s.condition(KDExperimentStatus.READY).map(Condition::getReason).orElse(null);
+  }
+
+  private static boolean isTrue(KDExperimentStatus s, String type) {
+    return s != null && s.condition(type).map(c -> "True".equals(c.getStatus())).orElse(false);
+  }
+
+  private static boolean isJobDeleted(KDExperimentStatus s) {
+    return s != null
+        && s.condition(KDExperimentStatus.READY)
+            .map(c -> StatusResolver.JOB_DELETED.equals(c.getReason()))
+            .orElse(false);
+  }
+
+  /** True when the last status saw a pod of the attempt (so a missing Job was deleted). */
+  private static boolean hadPods(KDExperimentStatus s) {
+    return s != null
+        && !StatusResolver.isFinished(s)
+        && (s.getPhase() == Phase.INITIALIZING
+            || s.getPhase() == Phase.RUNNING
+            || s.getPhase() == Phase.SUSPENDED
+            || isJobDeleted(s));
+  }
+
+  private static boolean isLive(Pod p) {
+    return p.getStatus() == null
+        || !("Succeeded".equals(p.getStatus().getPhase())
+            || "Failed".equals(p.getStatus().getPhase()));
+  }
+
+  /** This experiment's Job (owner UID match) from the cache, of whichever attempt. */
+  private static Optional<Job> ownJob(KDExperiment kdx, Context<KDExperiment> context) {
+    return context.getSecondaryResources(Job.class).stream()
+        .filter(j -> ChildNames.job(kdx).equals(j.getMetadata().getName()))
+        .filter(j -> ChildOwnership.ownedBy(j, kdx))
+        .findFirst();
+  }
+
+  /**
+   * The object holding the Job's name: from the cache (managed objects), else asked of the API
+   * server, since an unmanaged object is not in the label-filtered cache.
+   */
+  private static Job namedJob(KDExperiment kdx, Context<KDExperiment> context) {
+    return context.getSecondaryResources(Job.class).stream()
+        .filter(j -> ChildNames.job(kdx).equals(j.getMetadata().getName()))
+        .findFirst()
+        .orElseGet(
+            () ->
+                context
+                    .getClient()
+                    .batch()
+                    .v1()
+                    .jobs()
+                    .inNamespace(kdx.getMetadata().getNamespace())
+                    .withName(ChildNames.job(kdx))
+                    .get());
+  }
+
+  private static ConfigMap namedConfigMap(KDExperiment kdx, Context<KDExperiment> context) {
+    return context.getSecondaryResources(ConfigMap.class).stream()
+        .filter(c -> ChildNames.configMap(kdx).equals(c.getMetadata().getName()))
+        .findFirst()
+        .orElseGet(
+            () ->
+                context
+                    .getClient()
+                    .configMaps()
+                    .inNamespace(kdx.getMetadata().getNamespace())
+                    .withName(ChildNames.configMap(kdx))
+                    .get());
+  }
+
+  /** Deletes expired children; the time until they expire, if they ever do and are not due. */
+  private static Optional<Duration> expireChildren(
       KDExperiment kdx, Context<KDExperiment> context, Instant now) {
     Optional<Duration> remaining = ttlRemaining(kdx, kdx.getStatus(), now);
     if (remaining.isEmpty()) {
-      return UpdateControl.noUpdate();
+      return Optional.empty();
     }
     if (!remaining.get().isZero()) {
-      return UpdateControl.<KDExperiment>noUpdate().rescheduleAfter(remaining.get());
+      return remaining;
     }
-    if (trainingJob(kdx, context).isPresent()
-        || context.getSecondaryResource(ConfigMap.class).isPresent()) {
+    if (ownJob(kdx, context).isPresent()
+        || context.getSecondaryResources(ConfigMap.class).stream()
+            .anyMatch(c -> ChildOwnership.ownedBy(c, kdx))) {
       LOG.info(
           "{} finished more than ttlSecondsAfterFinished ago: deleting its Job and ConfigMap",
           kdx.getMetadata().getName());
       deleteChildren(kdx, context);
     }
-    return UpdateControl.noUpdate();
+    return Optional.empty();
   }
 
   /** Time until the children of a finished experiment expire; zero when due; empty if never. */
@@ -344,29 +664,40 @@ public class KDExperimentReconciler implements Reconciler<KDExperiment> {
         != null;
   }
 
+  /** Deletes this experiment's own Job and ConfigMap (owner UID match), never a namesake's. */
   private static void deleteChildren(KDExperiment kdx, Context<KDExperiment> context) {
-    String ns = kdx.getMetadata().getNamespace();
+    ownJob(kdx, context).ifPresent(job -> deleteJob(job, context));
+    context.getSecondaryResources(ConfigMap.class).stream()
+        .filter(c -> ChildOwnership.ownedBy(c, kdx))
+        .forEach(c -> context.getClient().resource(c).delete());
+  }
+
+  private static void deleteJob(Job job, Context<KDExperiment> context) {
     context
         .getClient()
         .batch()
         .v1()
         .jobs()
-        .inNamespace(ns)
-        .withName(ChildNames.job(kdx))
+        .inNamespace(job.getMetadata().getNamespace())
+        .withName(job.getMetadata().getName())
         .withPropagationPolicy(DeletionPropagation.BACKGROUND)
         .delete();
-    context.getClient().configMaps().inNamespace(ns).withName(ChildNames.configMap(kdx)).delete();
   }
 
-  /** The training Job (two dependents own Jobs, so Jobs are told apart by name). */
-  private static Optional<Job> trainingJob(KDExperiment kdx, Context<KDExperiment> context) {
-    return childJob(context, ChildNames.job(kdx));
-  }
-
-  private static Optional<Job> childJob(Context<KDExperiment> context, String name) {
+  /** This experiment's Job of the given name (owner UID match), from the cache. */
+  private static Optional<Job> ownChildJob(
+      KDExperiment kdx, Context<KDExperiment> context, String name) {
     return context.getSecondaryResources(Job.class).stream()
         .filter(j -> name.equals(j.getMetadata().getName()))
+        .filter(j -> ChildOwnership.ownedBy(j, kdx))
         .findFirst();
+  }
+
+  /** A pod of the soft-label precompute Job, which is not the trainer. */
+  private static boolean isPrecomputePod(Pod p) {
+    return p.getMetadata().getLabels() != null
+        && PrecomputeJobs.COMPONENT.equals(
+            p.getMetadata().getLabels().get("app.kubernetes.io/component"));
   }
 
   private static void announce(
@@ -414,6 +745,11 @@ public class KDExperimentReconciler implements Reconciler<KDExperiment> {
           .anyMatch(o -> job.getMetadata().getUid().equals(o.getUid()));
     }
     return false;
+  }
+
+  private static UpdateControl<KDExperiment> writeStatus(
+      KDExperiment kdx, KDExperimentStatus status, Context<KDExperiment> context) {
+    return UpdateControl.patchStatus(withStatus(kdx, status));
   }
 
   /**

@@ -38,8 +38,34 @@ public final class StatusResolver {
   /** Condition reason for a spec the validator rejected. */
   public static final String INVALID_SPEC = "InvalidSpec";
 
-  /** Condition reason when the spec changed after the Job was built from it. */
+  /**
+   * Condition type: True when the spec changed after the current attempt's Job was built from it
+   * (or after the experiment finished). Informational only: the Job keeps running, or the result
+   * stays, with the spec it started with; a new {@code spec.restartNonce} applies the change. It
+   * never touches Ready, Stalled or the phase, so every health check reads the other conditions.
+   */
   public static final String RESTART_REQUIRED = "RestartRequired";
+
+  /** RestartRequired reason: the spec differs from the one the Job was built from. */
+  public static final String SPEC_CHANGED = "SpecChanged";
+
+  /** RestartRequired reason: the spec is the one the Job was built from. */
+  public static final String SPEC_APPLIED = "SpecApplied";
+
+  /** Ready reason: a child's name is taken by an object this experiment does not control. */
+  public static final String NAME_CONFLICT = "NameConflict";
+
+  /** Ready reason: the Job was deleted while its pods still run; waiting for them to end. */
+  public static final String JOB_DELETED = "JobDeleted";
+
+  /** Ready reason: the API server refused a write (other than a quota). */
+  public static final String API_ERROR = "ApiError";
+
+  /** Ready reason: a ResourceQuota refused the Job or its pods. */
+  public static final String QUOTA_EXCEEDED = "ResourceQuotaExceeded";
+
+  /** Ready reason: the Job controller cannot create the training pod (its FailedCreate event). */
+  public static final String FAILED_CREATE = "FailedCreate";
 
   private StatusResolver() {}
 
@@ -131,15 +157,141 @@ public final class StatusResolver {
       s.setCompletionTime(completionTime(job).orElse(format(now)));
     }
 
-    boolean restartRequired =
-        job != null
-            && job.getMetadata().getAnnotations() != null
-            && job.getMetadata().getAnnotations().get(ChildNames.SPEC_HASH_ANNOTATION) != null
-            && !job.getMetadata()
-                .getAnnotations()
-                .get(ChildNames.SPEC_HASH_ANNOTATION)
-                .equals(ChildResources.specHash(kdx.getSpec()));
-    setConditions(s, old, o, restartRequired, kdx.getMetadata().getGeneration(), now);
+    setConditions(s, old, o, restartRequired(kdx, job), kdx.getMetadata().getGeneration(), now);
+    return s;
+  }
+
+  /** True when the Job was built from a spec other than the current one. */
+  static boolean restartRequired(KDExperiment kdx, Job job) {
+    String built = specHashOf(job);
+    return built != null && !built.equals(ChildResources.specHash(kdx.getSpec()));
+  }
+
+  private static String specHashOf(Job job) {
+    return job == null || job.getMetadata().getAnnotations() == null
+        ? null
+        : job.getMetadata().getAnnotations().get(ChildNames.SPEC_HASH_ANNOTATION);
+  }
+
+  /**
+   * The status of a finished experiment observed at its current generation: the result (phase,
+   * conditions' statuses, metrics) stays, every observedGeneration moves to the current generation
+   * so waiting tools see the edit was seen, and RestartRequired says whether the edit changed what
+   * a new attempt would run. Nothing is retrained until spec.restartNonce changes.
+   *
+   * @param job the finished attempt's Job if it still exists (its spec hash is then compared), else
+   *     null: any spec edit after the end then counts as a change, and stays one
+   */
+  public static KDExperimentStatus finishedObservedAgain(KDExperiment kdx, Job job, Instant now) {
+    KDExperimentStatus old = kdx.getStatus();
+    KDExperimentStatus s = copy(old);
+    Long generation = kdx.getMetadata().getGeneration();
+    boolean changed;
+    if (specHashOf(job) != null) {
+      changed = restartRequired(kdx, job);
+    } else {
+      changed =
+          !Objects.equals(old.getObservedGeneration(), generation)
+              || old.condition(RESTART_REQUIRED)
+                  .map(c -> "True".equals(c.getStatus()))
+                  .orElse(false);
+    }
+    s.setObservedGeneration(generation);
+    List<Condition> conditions = new ArrayList<>();
+    for (Condition c : Objects.requireNonNullElse(old.getConditions(), List.<Condition>of())) {
+      if (!RESTART_REQUIRED.equals(c.getType())) {
+        conditions.add(new ConditionBuilder(c).withObservedGeneration(generation).build());
+      }
+    }
+    conditions.add(restartRequiredCondition(old, changed, generation, now));
+    s.setConditions(conditions);
+    return s;
+  }
+
+  /**
+   * The status while the experiment cannot go on for a reason outside its Job: a child's name
+   * taken, the deleted Job's pods still running, an API error. The phase stays (Pending when there
+   * was none), Ready=False with the reason; {@code stalled} marks what needs the user
+   * (Stalled=True).
+   */
+  public static KDExperimentStatus blocked(
+      KDExperiment kdx, String reason, String message, boolean stalled, Instant now) {
+    KDExperimentStatus old = kdx.getStatus() == null ? new KDExperimentStatus() : kdx.getStatus();
+    KDExperimentStatus s = copy(old);
+    Long generation = kdx.getMetadata().getGeneration();
+    s.setObservedGeneration(generation);
+    if (s.getPhase() == null) {
+      s.setPhase(Phase.PENDING);
+    }
+    String text = PodFailures.truncate(message);
+    List<Condition> conditions = new ArrayList<>();
+    conditions.add(
+        condition(old, KDExperimentStatus.READY, "False", reason, text, generation, now));
+    conditions.add(
+        kept(old, KDExperimentStatus.SUCCEEDED, generation)
+            .orElse(
+                condition(
+                    old, KDExperimentStatus.SUCCEEDED, "Unknown", reason, text, generation, now)));
+    conditions.add(
+        condition(
+            old,
+            KDExperimentStatus.STALLED,
+            stalled ? "True" : "False",
+            reason,
+            stalled ? text : null,
+            generation,
+            now));
+    conditions.add(
+        kept(old, KDExperimentStatus.SUSPENDED, generation)
+            .orElse(
+                condition(
+                    old,
+                    KDExperimentStatus.SUSPENDED,
+                    "False",
+                    "NotSuspended",
+                    null,
+                    generation,
+                    now)));
+    conditions.add(
+        kept(old, RESTART_REQUIRED, generation)
+            .orElse(restartRequiredCondition(old, false, generation, now)));
+    s.setConditions(conditions);
+    return s;
+  }
+
+  private static Optional<Condition> kept(KDExperimentStatus old, String type, Long generation) {
+    return old.condition(type)
+        .map(c -> new ConditionBuilder(c).withObservedGeneration(generation).build());
+  }
+
+  /**
+   * A running attempt's status when the current generation's spec is invalid: the Job keeps running
+   * the spec it was accepted with, the phase follows it, and Ready=False, Stalled=True with reason
+   * InvalidSpec say the new generation cannot be applied until it is fixed.
+   */
+  public static KDExperimentStatus invalidWhileRunning(
+      KDExperiment kdx, KDExperimentStatus running, List<ValidationProblem> problems, Instant now) {
+    KDExperimentStatus old = kdx.getStatus() == null ? new KDExperimentStatus() : kdx.getStatus();
+    KDExperimentStatus s = copy(running);
+    String text =
+        PodFailures.truncate(
+            "the running Job keeps the spec it started with; the new spec is invalid: "
+                + problems.stream()
+                    .map(ValidationProblem::toString)
+                    .collect(Collectors.joining("; ")));
+    Long generation = kdx.getMetadata().getGeneration();
+    List<Condition> conditions = new ArrayList<>();
+    for (Condition c : running.getConditions()) {
+      boolean ready = KDExperimentStatus.READY.equals(c.getType());
+      if (ready || KDExperimentStatus.STALLED.equals(c.getType())) {
+        conditions.add(
+            condition(
+                old, c.getType(), ready ? "False" : "True", INVALID_SPEC, text, generation, now));
+      } else {
+        conditions.add(c);
+      }
+    }
+    s.setConditions(conditions);
     return s;
   }
 
@@ -359,29 +511,16 @@ public final class StatusResolver {
     Phase p = o.phase();
     boolean invalid = INVALID_SPEC.equals(o.reason());
     List<Condition> conditions = new ArrayList<>();
-    if (restartRequired) {
-      conditions.add(
-          condition(
-              old,
-              KDExperimentStatus.READY,
-              "False",
-              RESTART_REQUIRED,
-              "the spec changed after the Job was created; change spec.restartNonce to start a new"
-                  + " attempt with it",
-              generation,
-              now));
-    } else {
-      boolean ready = p == Phase.RUNNING || p == Phase.SUCCEEDED;
-      conditions.add(
-          condition(
-              old,
-              KDExperimentStatus.READY,
-              ready ? "True" : "False",
-              o.reason(),
-              o.message(),
-              generation,
-              now));
-    }
+    boolean ready = p == Phase.RUNNING || p == Phase.SUCCEEDED;
+    conditions.add(
+        condition(
+            old,
+            KDExperimentStatus.READY,
+            ready ? "True" : "False",
+            o.reason(),
+            o.message(),
+            generation,
+            now));
     conditions.add(
         condition(
             old,
@@ -409,7 +548,23 @@ public final class StatusResolver {
             p == Phase.SUSPENDED ? o.message() : null,
             generation,
             now));
+    conditions.add(restartRequiredCondition(old, restartRequired, generation, now));
     s.setConditions(conditions);
+  }
+
+  private static Condition restartRequiredCondition(
+      KDExperimentStatus old, boolean required, Long generation, Instant now) {
+    return condition(
+        old,
+        RESTART_REQUIRED,
+        required ? "True" : "False",
+        required ? SPEC_CHANGED : SPEC_APPLIED,
+        required
+            ? "the spec changed after this attempt's Job was built; the attempt keeps the spec it"
+                + " started with; change spec.restartNonce to start a new attempt with the new spec"
+            : null,
+        generation,
+        now);
   }
 
   private static Condition condition(
@@ -433,6 +588,11 @@ public final class StatusResolver {
         .withObservedGeneration(generation)
         .withLastTransitionTime(since)
         .build();
+  }
+
+  /** True when the Job controller ended the Job (condition Complete or Failed is True). */
+  public static boolean jobEnded(Job job) {
+    return trueCondition(job, "Complete").isPresent() || trueCondition(job, "Failed").isPresent();
   }
 
   private static Optional<JobCondition> trueCondition(Job job, String type) {

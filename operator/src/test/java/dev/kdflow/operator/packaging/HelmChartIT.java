@@ -35,12 +35,13 @@ class HelmChartIT {
       List.of(
           rule("kdflow.dev", "kdexperiments", "list", "watch"),
           rule("kdflow.dev", "kdexperiments/status", "patch"),
-          rule("", "configmaps", "list", "watch", "create", "update", "delete"),
+          rule("kdflow.dev", "kdexperiments/finalizers", "update"),
+          rule("", "configmaps", "get", "list", "watch", "create", "update", "delete"),
           // Never delete: the claims hold the checkpoints.
           rule("", "persistentvolumeclaims", "list", "watch", "create", "patch"),
           rule("", "pods", "list", "watch"),
-          rule("", "events", "create"),
-          rule("batch", "jobs", "list", "watch", "create", "update", "patch", "delete"));
+          rule("", "events", "create", "list"),
+          rule("batch", "jobs", "get", "list", "watch", "create", "update", "patch", "delete"));
 
   static final List<PolicyRule> LEADER_ELECTION_RULES =
       List.of(rule("coordination.k8s.io", "leases", "get", "create", "update", "patch"));

@@ -323,14 +323,23 @@ class StatusResolverTest {
   }
 
   @Test
-  void aSpecChangedAfterTheJobWasBuiltIsNotReady() {
+  void aSpecChangedAfterTheJobWasBuiltSaysRestartRequiredAndStaysReady() {
     KDExperiment kdx = kdx();
     Job j = withStatus(job(kdx), 1, 0);
+    KDExperimentStatus before =
+        StatusResolver.resolve(kdx, j, List.of(Cluster.running(j, "a")), T0);
+    assertThat(before.condition("RestartRequired").get().getStatus()).isEqualTo("False");
+
     kdx.getSpec().getResources().setMemory("32Gi");
     KDExperimentStatus s = StatusResolver.resolve(kdx, j, List.of(Cluster.running(j, "a")), T0);
     assertThat(s.getPhase()).isEqualTo(Phase.RUNNING);
-    assertThat(s.condition("Ready").get().getStatus()).isEqualTo("False");
-    assertThat(s.condition("Ready").get().getReason()).isEqualTo("RestartRequired");
+    assertThat(s.condition("Ready").get().getStatus())
+        .as("the Job still runs the spec it started with")
+        .isEqualTo("True");
+    assertThat(s.condition("Stalled").get().getStatus()).isEqualTo("False");
+    assertThat(s.condition("RestartRequired").get().getStatus()).isEqualTo("True");
+    assertThat(s.condition("RestartRequired").get().getReason()).isEqualTo("SpecChanged");
+    assertThat(s.condition("RestartRequired").get().getMessage()).contains("spec.restartNonce");
   }
 
   @Test

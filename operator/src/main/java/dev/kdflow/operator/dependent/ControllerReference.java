@@ -1,0 +1,45 @@
+package dev.kdflow.operator.dependent;
+
+import dev.kdflow.api.KDExperiment;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The owner reference every child carries: the experiment as its controller ({@code controller:
+ * true}, {@code blockOwnerDeletion: true}), so {@code kubectl} and the garbage collector see one
+ * managing owner, and children are matched to their experiment by its UID, never by name.
+ */
+public final class ControllerReference {
+  private ControllerReference() {}
+
+  /** Sets the experiment as the only owner and controller of {@code child}. */
+  public static void set(HasMetadata child, KDExperiment kdx) {
+    OwnerReference ref =
+        new OwnerReferenceBuilder()
+            .withApiVersion(kdx.getApiVersion())
+            .withKind(kdx.getKind())
+            .withName(kdx.getMetadata().getName())
+            .withUid(kdx.getMetadata().getUid())
+            .withController(true)
+            .withBlockOwnerDeletion(true)
+            .build();
+    child.getMetadata().setOwnerReferences(new ArrayList<>(List.of(ref)));
+  }
+
+  /** The one object of {@code candidates} that this experiment owns (by UID), if any. */
+  public static <R extends HasMetadata> Optional<R> ownedBy(Set<R> candidates, KDExperiment kdx) {
+    String uid = kdx.getMetadata().getUid();
+    return candidates.stream()
+        .filter(
+            r ->
+                r.getMetadata().getOwnerReferences() != null
+                    && r.getMetadata().getOwnerReferences().stream()
+                        .anyMatch(o -> uid != null && uid.equals(o.getUid())))
+        .findFirst();
+  }
+}
