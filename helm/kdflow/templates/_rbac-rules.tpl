@@ -26,10 +26,12 @@ events.
 - apiGroups: [""]
   resources: ["configmaps"]
   verbs: ["get", "list", "watch", "create", "update", "delete"]
-# Checkpoint claims are created, never deleted or rewritten by the operator.
+# Checkpoint claims are created, never deleted or rewritten by the operator. get: claims the spec
+# names (existingClaim, podTemplate volumes) must exist before the Job is created; they are the
+# user's, outside the operator's label-filtered cache.
 - apiGroups: [""]
   resources: ["persistentvolumeclaims"]
-  verbs: ["list", "watch", "create", "patch"]
+  verbs: ["get", "list", "watch", "create", "patch"]
 # Pods are only read: exit codes, termination messages and pod IPs of training pods.
 - apiGroups: [""]
   resources: ["pods"]

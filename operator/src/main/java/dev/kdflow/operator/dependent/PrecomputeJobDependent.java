@@ -12,7 +12,8 @@ import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDep
 /**
  * The soft-label precompute's Indexed Job ({@link PrecomputeJobs}). Created once per attempt and
  * never changed: a running Indexed Job's pod template is immutable, and a finished one is the
- * record that the shards exist. It goes with the experiment (owner reference).
+ * record that the shards exist. It carries no owner reference yet (JOSDK adds one only to
+ * garbage-collected dependents).
  */
 @KubernetesDependent(informer = @Informer(labelSelector = PrecomputeJobs.SELECTOR))
 public class PrecomputeJobDependent extends KubernetesDependentResource<Job, KDExperiment>

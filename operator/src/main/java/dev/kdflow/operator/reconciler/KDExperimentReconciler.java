@@ -441,7 +441,7 @@ public class KDExperimentReconciler implements Reconciler<KDExperiment> {
     return PrecomputeProgress.apply(
         StatusResolver.resolve(kdx, job, pods, live, now),
         kdx,
-        ownChildJob(kdx, context, PrecomputeJobs.name(kdx)).orElse(null),
+        precomputeJob(kdx, context).orElse(null),
         job != null,
         now);
   }
@@ -684,12 +684,13 @@ public class KDExperimentReconciler implements Reconciler<KDExperiment> {
         .delete();
   }
 
-  /** This experiment's Job of the given name (owner UID match), from the cache. */
-  private static Optional<Job> ownChildJob(
-      KDExperiment kdx, Context<KDExperiment> context, String name) {
+  /**
+   * The precompute Job of this attempt, by name: a create-only dependent, it carries no owner
+   * reference (JOSDK adds one only to garbage-collected dependents).
+   */
+  private static Optional<Job> precomputeJob(KDExperiment kdx, Context<KDExperiment> context) {
     return context.getSecondaryResources(Job.class).stream()
-        .filter(j -> name.equals(j.getMetadata().getName()))
-        .filter(j -> ChildOwnership.ownedBy(j, kdx))
+        .filter(j -> PrecomputeJobs.name(kdx).equals(j.getMetadata().getName()))
         .findFirst();
   }
 

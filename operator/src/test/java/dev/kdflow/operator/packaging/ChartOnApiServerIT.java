@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.Release;
 import dev.kdflow.api.KDExperiment;
+import dev.kdflow.api.KDExperimentStatus;
 import dev.kdflow.operator.KDFlowOperator;
 import dev.kdflow.operator.OperatorConfig;
 import dev.kdflow.operator.dependent.ChildNames;
@@ -167,7 +168,18 @@ class ChartOnApiServerIT {
                         .collect(Collectors.joining(", ")),
                 e);
           }
-          throw e;
+          // Otherwise the experiments' own statuses say what they wait for.
+          throw new AssertionError(
+              "the scenario stalled; experiments: "
+                  + admin
+                      .resources(KDExperiment.class)
+                      .inNamespace(watched)
+                      .list()
+                      .getItems()
+                      .stream()
+                      .map(k -> k.getMetadata().getName() + " " + k.getStatus())
+                      .collect(Collectors.joining("; ")),
+              e);
         }
         awaitEveryGrantedPermissionUsed(plane, username, rules, admin, watched);
       } finally {
@@ -255,6 +267,23 @@ class ChartOnApiServerIT {
   private static void runEveryKindOfReconciliation(
       ControlPlane plane, KubernetesClient admin, String namespace) {
     apply(plane, namespace, KD.formatted("new-claim"));
+    // A claim the spec names must exist before its Job is created (the operator reads it: get).
+    admin
+        .persistentVolumeClaims()
+        .inNamespace(namespace)
+        .resource(
+            new io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder()
+                .withNewMetadata()
+                .withName("team-checkpoints")
+                .endMetadata()
+                .withNewSpec()
+                .withAccessModes("ReadWriteOnce")
+                .withNewResources()
+                .addToRequests("storage", new io.fabric8.kubernetes.api.model.Quantity("1Gi"))
+                .endResources()
+                .endSpec()
+                .build())
+        .create();
     apply(
         plane,
         namespace,
@@ -347,6 +376,48 @@ class ChartOnApiServerIT {
                         e ->
                             "invalid".equals(e.getInvolvedObject().getName())
                                 && "Warning".equals(e.getType())));
+
+    // Pods the Job controller cannot create (a pod quota): the operator reads the Job's
+    // FailedCreate events (list) into the status. Last, since the quota holds for the namespace.
+    admin
+        .resourceQuotas()
+        .inNamespace(namespace)
+        .resource(
+            new io.fabric8.kubernetes.api.model.ResourceQuotaBuilder()
+                .withNewMetadata()
+                .withName("no-pods")
+                .endMetadata()
+                .withNewSpec()
+                .addToHard("pods", new io.fabric8.kubernetes.api.model.Quantity("0"))
+                .endSpec()
+                .build())
+        .create();
+    // admission enforces a quota once the quota controller has computed its usage
+    await()
+        .atMost(TIMEOUT)
+        .until(
+            () -> {
+              var q = admin.resourceQuotas().inNamespace(namespace).withName("no-pods").get();
+              return q.getStatus() != null && q.getStatus().getUsed() != null;
+            });
+    apply(plane, namespace, KD.formatted("podless"));
+    await()
+        .atMost(TIMEOUT)
+        .until(
+            () -> {
+              KDExperiment k =
+                  admin
+                      .resources(KDExperiment.class)
+                      .inNamespace(namespace)
+                      .withName("podless")
+                      .get();
+              return k != null
+                  && k.getStatus() != null
+                  && k.getStatus()
+                      .condition(KDExperimentStatus.READY)
+                      .map(c -> "ResourceQuotaExceeded".equals(c.getReason()))
+                      .orElse(false);
+            });
   }
 
   /**

@@ -38,7 +38,7 @@ class HelmChartIT {
           rule("kdflow.dev", "kdexperiments/finalizers", "update"),
           rule("", "configmaps", "get", "list", "watch", "create", "update", "delete"),
           // Never delete: the claims hold the checkpoints.
-          rule("", "persistentvolumeclaims", "list", "watch", "create", "patch"),
+          rule("", "persistentvolumeclaims", "get", "list", "watch", "create", "patch"),
           rule("", "pods", "list", "watch"),
           rule("", "events", "create", "list"),
           rule("batch", "jobs", "get", "list", "watch", "create", "update", "patch", "delete"));
@@ -200,6 +200,19 @@ class HelmChartIT {
     assertThat(endpoint).containsEntry("port", "metrics").containsEntry("path", "/metrics");
     assertThat(monitor.<Map<String, String>>get("spec", "selector", "matchLabels"))
         .isEqualTo(chart.one(Service.class).getSpec().getSelector());
+  }
+
+  @Test
+  void withKueueTheOperatorMayDeactivateWorkloadsAndOtherwiseNot() {
+    PolicyRule workloads = rule("kueue.x-k8s.io", "workloads", "list", "patch");
+    assertThat(RenderedChart.render(Map.of()).one(ClusterRole.class).getRules())
+        .doesNotContain(workloads);
+    assertThat(
+            RenderedChart.render(Map.of("kueue.enabled", true)).one(ClusterRole.class).getRules())
+        .containsExactlyElementsOf(
+            java.util.stream.Stream.concat(
+                    WATCHED_NAMESPACE_RULES.stream(), java.util.stream.Stream.of(workloads))
+                .toList());
   }
 
   @Test
