@@ -116,6 +116,15 @@ class EndToEndIT {
     if (!image.ready()) {
       return; // each test reports the skip and why (an assumption here would hide it)
     }
+    teacher = trainTeacher(image, work);
+    kubelet = new LocalKubelet(client, ns, work.resolve("cluster"), image).start();
+  }
+
+  /**
+   * Trains the e2e teacher with the distribution's launcher, outside the cluster, under {@code
+   * work}; returns its {@code ckpt_best}.
+   */
+  static Path trainTeacher(TrainerDistribution image, Path work) throws Exception {
     Path yaml = Files.writeString(work.resolve("teacher.yaml"), TEACHER.formatted(data()));
     Path log = work.resolve("teacher.log");
     ProcessBuilder pb =
@@ -131,8 +140,7 @@ class EndToEndIT {
     Process p = pb.start();
     assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("teacher trained in time").isTrue();
     assertThat(p.exitValue()).as(Files.readString(log)).isZero();
-    teacher = work.resolve("teachers/teacher/ckpt_best");
-    kubelet = new LocalKubelet(client, ns, work.resolve("cluster"), image).start();
+    return work.resolve("teachers/teacher/ckpt_best");
   }
 
   @AfterAll

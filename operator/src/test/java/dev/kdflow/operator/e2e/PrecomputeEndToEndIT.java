@@ -24,7 +24,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -63,24 +62,7 @@ class PrecomputeEndToEndIT {
     if (!image.ready()) {
       return; // each test reports the skip and why
     }
-    Path yaml =
-        Files.writeString(
-            work.resolve("teacher.yaml"), EndToEndIT.TEACHER.formatted(EndToEndIT.data()));
-    Path log = work.resolve("teacher.log");
-    ProcessBuilder pb =
-        new ProcessBuilder(
-                image.launcher().toString(),
-                "run",
-                yaml.toString(),
-                "checkpoints.rootDir=" + work.resolve("teachers"))
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile());
-    pb.environment().clear();
-    pb.environment().putAll(image.imageEnvironment());
-    Process p = pb.start();
-    assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("teacher trained in time").isTrue();
-    assertThat(p.exitValue()).as(Files.readString(log)).isZero();
-    teacher = work.resolve("teachers/teacher/ckpt_best");
+    teacher = EndToEndIT.trainTeacher(image, work);
     kubelet = new LocalKubelet(client, ns, work.resolve("cluster"), image).start();
   }
 
