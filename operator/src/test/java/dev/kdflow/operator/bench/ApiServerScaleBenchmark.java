@@ -10,6 +10,7 @@ import dev.kdflow.operator.bench.OperatorScaleBenchmark.Latency;
 import dev.kdflow.operator.bench.OperatorScaleBenchmark.Requests;
 import dev.kdflow.operator.bench.OperatorScaleBenchmark.Snapshot;
 import dev.kdflow.operator.testing.ControlPlane;
+import dev.kdflow.operator.testing.Experiments;
 import dev.kdflow.operator.testing.Kubelet;
 import dev.kdflow.operator.trainer.HttpTrainerStatusSource;
 import dev.kdflow.operator.trainer.TrainerStatusSource;
@@ -85,27 +86,7 @@ public final class ApiServerScaleBenchmark {
    * The experiment created N times: valid, and without what would stop the real Job controller from
    * creating its pod (a PriorityClass or GPU resource the test cluster lacks).
    */
-  static final String EXPERIMENT =
-      """
-      apiVersion: kdflow.dev/v1alpha1
-      kind: KDExperiment
-      metadata:
-        name: %s
-      spec:
-        student:
-          architecture: mlp
-          archParams: {hiddenSizes: [64], numClasses: 10}
-        teacher:
-          architecture: cnn
-          checkpoint: {checkpointPath: /checkpoints/teacher/ckpt_best}
-        kd:
-          loss: {distillationLossCoeff: 0.7, temperature: 4.0}
-        training: {maxEpochs: 10, initialLr: 0.1}
-        dataset: {trainLimit: 512}
-        resources: {gpus: 0, cpu: "1", memory: 1Gi}
-        storage: {size: 1Gi}
-        runPolicy: {backoffLimit: 1}
-      """;
+  static final String EXPERIMENT = Experiments.CPU_KD;
 
   private ApiServerScaleBenchmark() {}
 

@@ -12,6 +12,7 @@ import dev.kdflow.operator.OperatorConfig;
 import dev.kdflow.operator.dependent.ChildNames;
 import dev.kdflow.operator.packaging.RbacUsage.Permission;
 import dev.kdflow.operator.testing.ControlPlane;
+import dev.kdflow.operator.testing.Experiments;
 import dev.kdflow.operator.testing.Manifests;
 import dev.kdflow.operator.testing.RealCluster;
 import dev.kdflow.operator.trainer.TrainerStatusSource;
@@ -68,25 +69,7 @@ class ChartOnApiServerIT {
   static final String RELEASE = "kdflow";
   static final Duration TIMEOUT = Duration.ofSeconds(60);
 
-  static final String KD =
-      """
-      apiVersion: kdflow.dev/v1alpha1
-      kind: KDExperiment
-      metadata:
-        name: %s
-      spec:
-        student:
-          architecture: mlp
-          archParams: {hiddenSizes: [64], numClasses: 10}
-        teacher:
-          architecture: cnn
-          checkpoint: {checkpointPath: /checkpoints/teacher/ckpt_best}
-        kd:
-          loss: {distillationLossCoeff: 0.7, temperature: 4.0}
-        training: {maxEpochs: 10, initialLr: 0.1}
-        resources: {gpus: 0, cpu: "1", memory: 1Gi}
-        storage: {size: 1Gi}
-      """;
+  static final String KD = Experiments.CPU_KD;
 
   @Test
   void theOperatorRunsAsTheChartsServiceAccountAndUsesEveryPermissionItIsGranted(ControlPlane plane)

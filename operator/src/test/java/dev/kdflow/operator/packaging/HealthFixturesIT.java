@@ -10,6 +10,7 @@ import dev.kdflow.api.KDExperiment;
 import dev.kdflow.api.trainer.TrainerReport;
 import dev.kdflow.operator.KDFlowOperator;
 import dev.kdflow.operator.testing.ControlPlane;
+import dev.kdflow.operator.testing.Experiments;
 import dev.kdflow.operator.testing.Kubelet;
 import dev.kdflow.operator.testing.Manifests;
 import dev.kdflow.operator.testing.RealCluster;
@@ -60,27 +61,7 @@ class HealthFixturesIT {
           "invalid-while-running",
           "name-conflict");
 
-  static final String KD =
-      """
-      apiVersion: kdflow.dev/v1alpha1
-      kind: KDExperiment
-      metadata:
-        name: %s
-      spec:
-        student:
-          architecture: mlp
-          archParams: {hiddenSizes: [64], numClasses: 10}
-        teacher:
-          architecture: cnn
-          checkpoint: {checkpointPath: /checkpoints/teacher/ckpt_best}
-        kd:
-          loss: {distillationLossCoeff: 0.7, temperature: 4.0}
-        training: {maxEpochs: 10, initialLr: 0.1}
-        dataset: {trainLimit: 512}
-        resources: {gpus: 0, cpu: "1", memory: 1Gi}
-        storage: {size: 1Gi}
-        runPolicy: {backoffLimit: 1}
-      """;
+  static final String KD = Experiments.CPU_KD;
 
   static final ObjectMapper YAML =
       new ObjectMapper(

@@ -35,6 +35,32 @@ public final class Experiments {
         runPolicy: {backoffLimit: 2, activeDeadlineSeconds: 3600}
       """;
 
+  /**
+   * A valid KD experiment that a test cluster can run as it is: CPU only, no PriorityClass, node
+   * selector or storage class that the cluster would have to provide; the name is {@code %s}.
+   */
+  public static final String CPU_KD =
+      """
+      apiVersion: kdflow.dev/v1alpha1
+      kind: KDExperiment
+      metadata:
+        name: %s
+      spec:
+        student:
+          architecture: mlp
+          archParams: {hiddenSizes: [64], numClasses: 10}
+        teacher:
+          architecture: cnn
+          checkpoint: {checkpointPath: /checkpoints/teacher/ckpt_best}
+        kd:
+          loss: {distillationLossCoeff: 0.7, temperature: 4.0}
+        training: {maxEpochs: 10, initialLr: 0.1}
+        dataset: {trainLimit: 512}
+        resources: {gpus: 0, cpu: "1", memory: 1Gi}
+        storage: {size: 1Gi}
+        runPolicy: {backoffLimit: 1}
+      """;
+
   /** The KD experiment with the given name. */
   public static KDExperiment kd(String name) {
     return Serialization.unmarshal(KD.formatted(name), KDExperiment.class);
