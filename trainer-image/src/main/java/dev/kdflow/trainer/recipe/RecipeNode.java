@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * A view of one mapping of a recipe that remembers which keys were read, so that every key kdflow
@@ -76,51 +77,40 @@ final class RecipeNode {
   }
 
   String string(String key) {
-    JsonNode v = raw(key);
-    if (v == null) {
-      return null;
-    }
-    if (!v.isTextual()) {
-      problem(key, "must be a string, got " + describe(v));
-      return null;
-    }
-    return v.asText();
+    return typed(key, JsonNode::isTextual, "a string", JsonNode::asText);
   }
 
   Integer integer(String key) {
-    JsonNode v = raw(key);
-    if (v == null) {
-      return null;
-    }
-    if (!v.isIntegralNumber() && !(v.isNumber() && v.asDouble() == Math.rint(v.asDouble()))) {
-      problem(key, "must be an integer, got " + describe(v));
-      return null;
-    }
-    return v.asInt();
+    return typed(
+        key,
+        v -> v.isIntegralNumber() || (v.isNumber() && v.asDouble() == Math.rint(v.asDouble())),
+        "an integer",
+        JsonNode::asInt);
   }
 
   Double number(String key) {
-    JsonNode v = raw(key);
-    if (v == null) {
-      return null;
-    }
-    if (!v.isNumber()) {
-      problem(key, "must be a number, got " + describe(v));
-      return null;
-    }
-    return v.asDouble();
+    return typed(key, JsonNode::isNumber, "a number", JsonNode::asDouble);
   }
 
   Boolean bool(String key) {
+    return typed(key, JsonNode::isBoolean, "true or false", JsonNode::asBoolean);
+  }
+
+  /**
+   * The value at {@code key} when it is of the expected kind; null when absent, and null plus a
+   * problem naming the key when it is of another kind.
+   */
+  private <T> T typed(
+      String key, Predicate<JsonNode> accepts, String expected, Function<JsonNode, T> value) {
     JsonNode v = raw(key);
     if (v == null) {
       return null;
     }
-    if (!v.isBoolean()) {
-      problem(key, "must be true or false, got " + describe(v));
+    if (!accepts.test(v)) {
+      problem(key, "must be " + expected + ", got " + describe(v));
       return null;
     }
-    return v.asBoolean();
+    return value.apply(v);
   }
 
   <T> List<T> list(String key, Function<JsonNode, T> element, String elementKind) {
