@@ -76,6 +76,13 @@ final class RecipeNode {
     return child;
   }
 
+  /** Reports {@code key} as unsupported, with the fix in {@code message}, when it is present. */
+  void reject(String key, String message) {
+    if (raw(key) != null) {
+      problem(key, message);
+    }
+  }
+
   String string(String key) {
     return typed(key, JsonNode::isTextual, "a string", JsonNode::asText);
   }

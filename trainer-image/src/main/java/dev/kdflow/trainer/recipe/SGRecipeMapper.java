@@ -107,17 +107,13 @@ public final class SGRecipeMapper {
     RecipeNode kdArch = root.object("arch_params");
     if (kdArch != null) {
       kd.setTeacherInputAdapter(adapter(kdArch.object("teacher_input_adapter")));
-      if (kdArch.raw("student_input_adapter") != null) {
-        kdArch.problem(
-            "student_input_adapter",
-            "kdflow adapts the teacher's input only; normalise the data for the student instead");
-      }
-      if (kdArch.raw("run_teacher_on_eval") != null) {
-        kdArch.problem(
-            "run_teacher_on_eval",
-            "SuperGradients reads run_teacher_on_eval at the recipe's top level; here it has no"
-                + " effect. Move it to the top level");
-      }
+      kdArch.reject(
+          "student_input_adapter",
+          "kdflow adapts the teacher's input only; normalise the data for the student instead");
+      kdArch.reject(
+          "run_teacher_on_eval",
+          "SuperGradients reads run_teacher_on_eval at the recipe's top level; here it has no"
+              + " effect. Move it to the top level");
       // SuperGradients sets arch_params.num_classes from student_arch_params itself.
       kdArch.raw("num_classes");
     }
@@ -220,12 +216,10 @@ public final class SGRecipeMapper {
     if (gpus != null && gpus > 1) {
       root.problem("num_gpus", "kdflow trains on one device per run; use num_gpus: 1");
     }
-    if (root.raw("device") != null) {
-      root.problem(
-          "device",
-          "kdflow trains on the GPU when there is one, else on the CPU (as SuperGradients does"
-              + " without device); remove it, or run the trainer with -Dkdflow.device=cpu");
-    }
+    root.reject(
+        "device",
+        "kdflow trains on the GPU when there is one, else on the CPU (as SuperGradients does"
+            + " without device); remove it, or run the trainer with -Dkdflow.device=cpu");
   }
 
   /**
@@ -340,12 +334,10 @@ public final class SGRecipeMapper {
     if (Boolean.TRUE.equals(backbone)) {
       node.problem("load_backbone", "loading a backbone only is not supported; use false");
     }
-    if (node.raw("checkpoint_num_classes") != null) {
-      node.problem(
-          "checkpoint_num_classes",
-          "replacing the checkpoint's head is not supported; use a checkpoint with num_classes"
-              + " classes");
-    }
+    node.reject(
+        "checkpoint_num_classes",
+        "replacing the checkpoint's head is not supported; use a checkpoint with num_classes"
+            + " classes");
     node.raw("_convert_");
     JsonNode pretrained = node.raw("pretrained_weights");
     if (pretrained != null) {
@@ -1011,9 +1003,7 @@ public final class SGRecipeMapper {
     ds.raw("train");
     // kdflow never downloads: data that is missing is reported, not fetched.
     ds.raw("download");
-    if (ds.raw("target_transform") != null) {
-      ds.problem("target_transform", "label transforms are not supported; use null");
-    }
+    ds.reject("target_transform", "label transforms are not supported; use null");
   }
 
   /**
