@@ -260,9 +260,23 @@ class PodTemplateValidatorTest {
   void aDatasetOnAWritableMountIsAWarning() {
     KDExperiment kdx = valid();
     kdx.getSpec().getPodTemplate().getVolumeMounts().get(0).setReadOnly(null);
+    kdx.getSpec().getPodTemplate().getVolumes().get(0).getPersistentVolumeClaim().setReadOnly(null);
     assertThat(KDExperimentValidator.validate(kdx))
         .singleElement()
-        .satisfies(p -> assertThat(p.message()).contains("set readOnly: true"));
+        .satisfies(
+            p -> {
+              assertThat(p.isError()).isFalse();
+              assertThat(p.fieldPath()).isEqualTo("spec.dataset.path");
+              assertThat(p.message()).contains("writable mount /data", "set readOnly: true");
+            });
+  }
+
+  /** Kubernetes mounts a claim volume marked readOnly read-only, whatever the mount says. */
+  @Test
+  void aDatasetOnAReadOnlyClaimNeedsNoReadOnlyOnTheMount() {
+    KDExperiment kdx = valid();
+    kdx.getSpec().getPodTemplate().getVolumeMounts().get(0).setReadOnly(null);
+    assertThat(KDExperimentValidator.validate(kdx)).isEmpty();
   }
 
   @Test
