@@ -271,6 +271,20 @@ class PodTemplateValidatorTest {
             });
   }
 
+  @Test
+  void theImageFolderOnAReadOnlyClaimExampleHasNoProblems() throws java.io.IOException {
+    java.nio.file.Path example =
+        java.nio.file.Path.of("../examples/imagefolder/kd-readonly-claim.yaml");
+    String manifest =
+        Stream.of(java.nio.file.Files.readString(example).split("(?m)^---$"))
+            .filter(doc -> doc.contains("kind: KDExperiment"))
+            .findFirst()
+            .orElseThrow();
+    KDExperiment kdx = Serialization.unmarshal(manifest, KDExperiment.class);
+    assertThat(kdx.getSpec().getPodTemplate().getVolumeMounts()).isNotEmpty();
+    assertThat(KDExperimentValidator.validate(kdx)).as(example.toString()).isEmpty();
+  }
+
   /** Kubernetes mounts a claim volume marked readOnly read-only, whatever the mount says. */
   @Test
   void aDatasetOnAReadOnlyClaimNeedsNoReadOnlyOnTheMount() {
