@@ -71,7 +71,7 @@ final class PodTemplateValidator {
     v.envFrom(t.getEnvFrom());
     Set<String> volumes = v.volumes(t.getVolumes());
     v.volumeMounts(t.getVolumeMounts(), volumes, checkpointMountPath(spec));
-    v.datasetPath(spec, t.getVolumeMounts());
+    v.datasetPath(spec, t.getVolumeMounts(), t.getVolumes());
   }
 
   private static String checkpointMountPath(KDExperimentSpec spec) {
@@ -341,9 +341,11 @@ final class PodTemplateValidator {
   /**
    * On a cluster the trainer reads dataset.path inside the pod: say so when it is under no volume
    * (the data would have to be in the image), and when it is on a writable mount (a read-only
-   * dataset claim cannot be changed by a training bug).
+   * dataset claim cannot be changed by a training bug). A mount of a claim volume with {@code
+   * persistentVolumeClaim.readOnly: true} is read-only whatever the mount says: Kubernetes forces
+   * it.
    */
-  private void datasetPath(KDExperimentSpec spec, List<VolumeMount> mounts) {
+  private void datasetPath(KDExperimentSpec spec, List<VolumeMount> mounts, List<Volume> volumes) {
     DatasetSpec d = spec.getDataset();
     if (d == null || d.getPath() == null || mounts == null || mounts.isEmpty()) {
       return;
@@ -371,7 +373,7 @@ final class PodTemplateValidator {
                   + d.getPath()
                   + "' is under none of podTemplate.volumeMounts nor the checkpoint volume, so"
                   + " the trainer image must contain it; mount the dataset's volume above it"));
-    } else if (under != null && !Boolean.TRUE.equals(under.getReadOnly())) {
+    } else if (under != null && !readOnly(under, volumes)) {
       problems.add(
           ValidationProblem.warning(
               "spec.dataset.path",
@@ -381,6 +383,24 @@ final class PodTemplateValidator {
                   + under.getMountPath()
                   + "; set readOnly: true on it so training cannot change the dataset"));
     }
+  }
+
+  /**
+   * Whether the container sees the mount read-only: the mount says so, or its claim volume does.
+   */
+  private static boolean readOnly(VolumeMount mount, List<Volume> volumes) {
+    if (Boolean.TRUE.equals(mount.getReadOnly())) {
+      return true;
+    }
+    return volumes != null
+        && volumes.stream()
+            .anyMatch(
+                v ->
+                    v != null
+                        && mount.getName() != null
+                        && mount.getName().equals(v.getName())
+                        && v.getPersistentVolumeClaim() != null
+                        && Boolean.TRUE.equals(v.getPersistentVolumeClaim().getReadOnly()));
   }
 
   private static String normalize(String path) {

@@ -260,9 +260,37 @@ class PodTemplateValidatorTest {
   void aDatasetOnAWritableMountIsAWarning() {
     KDExperiment kdx = valid();
     kdx.getSpec().getPodTemplate().getVolumeMounts().get(0).setReadOnly(null);
+    kdx.getSpec().getPodTemplate().getVolumes().get(0).getPersistentVolumeClaim().setReadOnly(null);
     assertThat(KDExperimentValidator.validate(kdx))
         .singleElement()
-        .satisfies(p -> assertThat(p.message()).contains("set readOnly: true"));
+        .satisfies(
+            p -> {
+              assertThat(p.isError()).isFalse();
+              assertThat(p.fieldPath()).isEqualTo("spec.dataset.path");
+              assertThat(p.message()).contains("writable mount /data", "set readOnly: true");
+            });
+  }
+
+  @Test
+  void theImageFolderOnAReadOnlyClaimExampleHasNoProblems() throws java.io.IOException {
+    java.nio.file.Path example =
+        java.nio.file.Path.of("../examples/imagefolder/kd-readonly-claim.yaml");
+    String manifest =
+        Stream.of(java.nio.file.Files.readString(example).split("(?m)^---$"))
+            .filter(doc -> doc.contains("kind: KDExperiment"))
+            .findFirst()
+            .orElseThrow();
+    KDExperiment kdx = Serialization.unmarshal(manifest, KDExperiment.class);
+    assertThat(kdx.getSpec().getPodTemplate().getVolumeMounts()).isNotEmpty();
+    assertThat(KDExperimentValidator.validate(kdx)).as(example.toString()).isEmpty();
+  }
+
+  /** Kubernetes mounts a claim volume marked readOnly read-only, whatever the mount says. */
+  @Test
+  void aDatasetOnAReadOnlyClaimNeedsNoReadOnlyOnTheMount() {
+    KDExperiment kdx = valid();
+    kdx.getSpec().getPodTemplate().getVolumeMounts().get(0).setReadOnly(null);
+    assertThat(KDExperimentValidator.validate(kdx)).isEmpty();
   }
 
   @Test

@@ -33,13 +33,14 @@ public final class ControllerReference {
 
   /** The one object of {@code candidates} that this experiment owns (by UID), if any. */
   public static <R extends HasMetadata> Optional<R> ownedBy(Set<R> candidates, KDExperiment kdx) {
+    return candidates.stream().filter(r -> isOwnedBy(r, kdx)).findFirst();
+  }
+
+  /** True when {@code child} has an owner reference to this experiment's UID. */
+  public static boolean isOwnedBy(HasMetadata child, KDExperiment kdx) {
     String uid = kdx.getMetadata().getUid();
-    return candidates.stream()
-        .filter(
-            r ->
-                r.getMetadata().getOwnerReferences() != null
-                    && r.getMetadata().getOwnerReferences().stream()
-                        .anyMatch(o -> uid != null && uid.equals(o.getUid())))
-        .findFirst();
+    return uid != null
+        && child.getMetadata().getOwnerReferences() != null
+        && child.getMetadata().getOwnerReferences().stream().anyMatch(o -> uid.equals(o.getUid()));
   }
 }

@@ -94,7 +94,22 @@ public final class PrecomputeJobs {
     c.setCommand(command(kdx.getSpec()));
     // the precompute serves no status; its progress is the Job's count of finished indexes
     c.setPorts(List.of());
+    // the experiment controls it: the garbage collector deletes it (and its pods) with the
+    // experiment, and it is matched to the experiment by UID, never by name
+    ControllerReference.set(job, kdx);
     return job;
+  }
+
+  /** Whether {@code job} is a precompute Job (of any attempt) that this experiment controls. */
+  public static boolean isOwnPrecompute(Job job, KDExperiment kdx) {
+    return job.getMetadata().getLabels() != null
+        && COMPONENT.equals(job.getMetadata().getLabels().get("app.kubernetes.io/component"))
+        && ControllerReference.isOwnedBy(job, kdx);
+  }
+
+  /** Whether {@code job} is this experiment's precompute Job of its current attempt. */
+  public static boolean isCurrent(Job job, KDExperiment kdx) {
+    return name(kdx).equals(job.getMetadata().getName()) && isOwnPrecompute(job, kdx);
   }
 
   /** Whether the Job completed: every index succeeded. */

@@ -20,9 +20,8 @@ public class TrainingMayStart implements Condition<Job, KDExperiment> {
         || dependentResource.getSecondaryResource(primary, context).isPresent()) {
       return true;
     }
-    String name = PrecomputeJobs.name(primary);
     return context.getSecondaryResources(Job.class).stream()
-        .filter(j -> name.equals(j.getMetadata().getName()))
+        .filter(j -> PrecomputeJobs.isCurrent(j, primary))
         .anyMatch(PrecomputeJobs::complete);
   }
 }

@@ -1,6 +1,7 @@
 package dev.kdflow.operator.reconciler;
 
 import dev.kdflow.api.KDExperiment;
+import dev.kdflow.operator.dependent.ControllerReference;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import java.util.List;
@@ -20,8 +21,7 @@ final class ChildOwnership {
 
   /** True when the object has an owner reference to this experiment's UID. */
   static boolean ownedBy(HasMetadata child, KDExperiment kdx) {
-    String uid = kdx.getMetadata().getUid();
-    return uid != null && owners(child).stream().anyMatch(o -> uid.equals(o.getUid()));
+    return ControllerReference.isOwnedBy(child, kdx);
   }
 
   /**

@@ -624,10 +624,12 @@ public class KDExperimentReconciler implements Reconciler<KDExperiment> {
       return remaining;
     }
     if (ownJob(kdx, context).isPresent()
+        || context.getSecondaryResources(Job.class).stream()
+            .anyMatch(j -> PrecomputeJobs.isOwnPrecompute(j, kdx))
         || context.getSecondaryResources(ConfigMap.class).stream()
             .anyMatch(c -> ChildOwnership.ownedBy(c, kdx))) {
       LOG.info(
-          "{} finished more than ttlSecondsAfterFinished ago: deleting its Job and ConfigMap",
+          "{} finished more than ttlSecondsAfterFinished ago: deleting its Jobs and ConfigMap",
           kdx.getMetadata().getName());
       deleteChildren(kdx, context);
     }
@@ -664,9 +666,17 @@ public class KDExperimentReconciler implements Reconciler<KDExperiment> {
         != null;
   }
 
-  /** Deletes this experiment's own Job and ConfigMap (owner UID match), never a namesake's. */
+  /**
+   * Deletes this experiment's own Job, precompute Jobs and ConfigMap (owner UID match), never a
+   * namesake's. A new attempt computes its soft labels into its own directory, so the previous
+   * attempt's precompute (running or done) is of no use to it.
+   */
   private static void deleteChildren(KDExperiment kdx, Context<KDExperiment> context) {
     ownJob(kdx, context).ifPresent(job -> deleteJob(job, context));
+    context.getSecondaryResources(Job.class).stream()
+        .filter(j -> PrecomputeJobs.isOwnPrecompute(j, kdx))
+        .filter(j -> j.getMetadata().getDeletionTimestamp() == null)
+        .forEach(j -> deleteJob(j, context));
     context.getSecondaryResources(ConfigMap.class).stream()
         .filter(c -> ChildOwnership.ownedBy(c, kdx))
         .forEach(c -> context.getClient().resource(c).delete());
@@ -684,13 +694,10 @@ public class KDExperimentReconciler implements Reconciler<KDExperiment> {
         .delete();
   }
 
-  /**
-   * The precompute Job of this attempt, by name: a create-only dependent, it carries no owner
-   * reference (JOSDK adds one only to garbage-collected dependents).
-   */
+  /** The precompute Job of this attempt (owner UID match), if any. */
   private static Optional<Job> precomputeJob(KDExperiment kdx, Context<KDExperiment> context) {
     return context.getSecondaryResources(Job.class).stream()
-        .filter(j -> PrecomputeJobs.name(kdx).equals(j.getMetadata().getName()))
+        .filter(j -> PrecomputeJobs.isCurrent(j, kdx))
         .findFirst();
   }
 

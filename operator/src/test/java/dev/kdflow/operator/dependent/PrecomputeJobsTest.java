@@ -63,6 +63,44 @@ class PrecomputeJobsTest {
         .isEqualTo(new PrecomputeSpec().getBackoffLimitPerIndex());
   }
 
+  /** The garbage collector deletes it with the experiment; a namesake's Job is not this one. */
+  @Test
+  void theExperimentControlsItAndOnlyItsOwnCounts() {
+    kdx.getMetadata().setUid("uid-1");
+    Job job = PrecomputeJobs.job(withPrecompute(2, null), "registry/kdflow-trainer:1");
+    assertThat(job.getMetadata().getOwnerReferences())
+        .singleElement()
+        .satisfies(
+            o -> {
+              assertThat(o.getKind()).isEqualTo("KDExperiment");
+              assertThat(o.getName()).isEqualTo("fmnist");
+              assertThat(o.getUid()).isEqualTo("uid-1");
+              assertThat(o.getController()).isTrue();
+              assertThat(o.getBlockOwnerDeletion()).isTrue();
+            });
+    assertThat(PrecomputeJobs.isCurrent(job, kdx)).isTrue();
+
+    KDExperiment successor = Experiments.kd("fmnist");
+    successor.getMetadata().setUid("uid-2");
+    withPrecompute(2, null);
+    successor.getSpec().getKd().setPrecompute(kdx.getSpec().getKd().getPrecompute());
+    assertThat(PrecomputeJobs.isOwnPrecompute(job, successor))
+        .as("the Job of a deleted experiment of the same name")
+        .isFalse();
+    assertThat(PrecomputeJobs.isCurrent(job, successor)).isFalse();
+
+    KDExperimentStatus s = new KDExperimentStatus();
+    AttemptStatus a = new AttemptStatus();
+    a.setNumber(2);
+    s.setAttempt(a);
+    kdx.setStatus(s);
+    assertThat(PrecomputeJobs.isOwnPrecompute(job, kdx)).as("an earlier attempt's").isTrue();
+    assertThat(PrecomputeJobs.isCurrent(job, kdx)).isFalse();
+    assertThat(PrecomputeJobs.isOwnPrecompute(ChildResources.job(kdx, "image"), kdx))
+        .as("the training Job is not a precompute Job")
+        .isFalse();
+  }
+
   @Test
   void eachAttemptHasItsOwnPrecomputeJob() {
     withPrecompute(2, null);

@@ -25,6 +25,14 @@ import java.util.function.Function;
  * the termination-message file a local file, and the container's command and environment with
  * in-pod paths rewritten to those directories, the launcher to the repository's, and the status
  * port to a free local one.
+ *
+ * <p>The process has no mount namespace of its own, so in-pod paths written in a ConfigMap's files
+ * (the experiment manifest's {@code dataset.path: /data/...}) are rewritten too, under mount paths
+ * that do not exist on this machine (an existing one, such as {@code /tmp}, is taken as shared with
+ * the host, as the other tests' dataset and teacher paths are). A claim mounted read-only ({@code
+ * readOnly} on the mount or on the claim volume, as Kubernetes forces it) is read-only for the
+ * process: a read-only bind mount of its directory in a private mount namespace where the machine
+ * allows one ({@link #READ_ONLY_BY_MOUNT}), its files' write permissions removed otherwise.
  */
 final class PodSandbox {
   final Path dir;
@@ -35,8 +43,18 @@ final class PodSandbox {
   final List<String> command;
   final Map<String, String> environment;
 
+  /** Local directories of the claims mounted read-only. */
+  final List<Path> readOnly;
+
   /** In-pod path → local directory, longest first. */
   private final Map<String, Path> mounts;
+
+  /**
+   * Whether this machine lets the sandbox make a read-only bind mount in a private mount namespace
+   * ({@code unshare -m}, root or CAP_SYS_ADMIN); without it, read-only means no write permission,
+   * which binds every user but root.
+   */
+  static final boolean READ_ONLY_BY_MOUNT = canBindReadOnly();
 
   private PodSandbox(
       Path dir,
@@ -45,8 +63,10 @@ final class PodSandbox {
       Path workingDir,
       int statusPort,
       Map<String, Path> mounts,
+      List<Path> readOnly,
       List<String> command,
       Map<String, String> environment) {
+    this.readOnly = readOnly;
     this.dir = dir;
     this.terminationFile = terminationFile;
     this.log = log;
@@ -80,6 +100,8 @@ final class PodSandbox {
     Map<String, Volume> volumes = new LinkedHashMap<>();
     pod.getSpec().getVolumes().forEach(v -> volumes.put(v.getName(), v));
     Map<String, Path> mounts = new LinkedHashMap<>();
+    Map<Path, Map<String, String>> configMapFiles = new LinkedHashMap<>();
+    List<Path> readOnly = new ArrayList<>();
     for (VolumeMount m : c.getVolumeMounts()) {
       Volume v = volumes.get(m.getName());
       Path local;
@@ -93,14 +115,17 @@ final class PodSandbox {
         if (items == null || items.isEmpty()) {
           items = cm.getData().keySet().stream().map(k -> new KeyToPath(k, null, k)).toList();
         }
+        Map<String, String> files = new LinkedHashMap<>();
         for (KeyToPath item : items) {
-          Files.writeString(
-              local.resolve(item.getPath()),
-              cm.getData().get(item.getKey()),
-              StandardCharsets.UTF_8);
+          files.put(item.getPath(), cm.getData().get(item.getKey()));
         }
+        configMapFiles.put(local, files);
       } else if (v.getPersistentVolumeClaim() != null) {
         local = Files.createDirectories(claims.apply(v.getPersistentVolumeClaim().getClaimName()));
+        if (Boolean.TRUE.equals(m.getReadOnly())
+            || Boolean.TRUE.equals(v.getPersistentVolumeClaim().getReadOnly())) {
+          readOnly.add(local);
+        }
       } else {
         local = Files.createDirectories(dir.resolve("volumes").resolve(m.getName()));
       }
@@ -110,6 +135,19 @@ final class PodSandbox {
     mounts.entrySet().stream()
         .sorted(Comparator.comparing((Map.Entry<String, Path> e) -> -e.getKey().length()))
         .forEach(e -> longestFirst.put(e.getKey(), e.getValue()));
+    for (Map.Entry<Path, Map<String, String>> volume : configMapFiles.entrySet()) {
+      for (Map.Entry<String, String> file : volume.getValue().entrySet()) {
+        Files.writeString(
+            volume.getKey().resolve(file.getKey()),
+            inPodPathsMapped(file.getValue(), longestFirst),
+            StandardCharsets.UTF_8);
+      }
+    }
+    if (!READ_ONLY_BY_MOUNT) {
+      for (Path claim : readOnly) {
+        removeWritePermissions(claim);
+      }
+    }
     String terminationPath =
         c.getTerminationMessagePath() == null
             ? TrainerImageContract.TERMINATION_MESSAGE_PATH
@@ -127,8 +165,22 @@ final class PodSandbox {
             workingDir,
             statusPort,
             longestFirst,
+            List.copyOf(readOnly),
             new ArrayList<>(),
             new LinkedHashMap<>(image.imageEnvironment()));
+    if (READ_ONLY_BY_MOUNT && !readOnly.isEmpty()) {
+      // the same process (unshare and sh exec), so signals reach the trainer as before
+      StringBuilder script = new StringBuilder();
+      for (int i = 0; i < readOnly.size(); i++) {
+        script.append("mount --bind -o ro \"$").append(i + 1).append("\" \"$").append(i + 1);
+        script.append("\" && ");
+      }
+      script.append("shift ").append(readOnly.size()).append(" && exec \"$@\"");
+      box.command.addAll(
+          List.of(
+              "unshare", "-m", "--propagation", "private", "sh", "-c", script.toString(), "sh"));
+      readOnly.forEach(r -> box.command.add(r.toString()));
+    }
     List<String> argv = new ArrayList<>(c.getCommand());
     if (c.getArgs() != null) {
       argv.addAll(c.getArgs());
@@ -152,6 +204,70 @@ final class PodSandbox {
       }
     }
     return box;
+  }
+
+  /**
+   * {@code text} with each path under an in-pod mount path that does not exist on this machine
+   * moved under the mount's local directory (a path inside another word or path is left alone). The
+   * mount paths themselves stay: the manifest's {@code volumeMounts} and {@code storage.mountPath}
+   * keep the values the trainer validates.
+   */
+  static String inPodPathsMapped(String text, Map<String, Path> longestFirst) {
+    if (text == null) {
+      return null;
+    }
+    String mapped = text;
+    for (Map.Entry<String, Path> m : longestFirst.entrySet()) {
+      String mount = m.getKey();
+      if (mount.equals("/") || Files.exists(Path.of(mount))) {
+        continue;
+      }
+      mapped =
+          java.util.regex.Pattern.compile(
+                  "(?<![\\w./-])" + java.util.regex.Pattern.quote(mount) + "(?=/[^\\s\"'])")
+              .matcher(mapped)
+              .replaceAll(java.util.regex.Matcher.quoteReplacement(m.getValue().toString()));
+    }
+    return mapped;
+  }
+
+  private static void removeWritePermissions(Path root) throws IOException {
+    try (var paths = Files.walk(root)) {
+      for (Path p : paths.toList()) {
+        java.util.Set<java.nio.file.attribute.PosixFilePermission> perms =
+            new java.util.HashSet<>(Files.getPosixFilePermissions(p));
+        perms.removeAll(
+            List.of(
+                java.nio.file.attribute.PosixFilePermission.OWNER_WRITE,
+                java.nio.file.attribute.PosixFilePermission.GROUP_WRITE,
+                java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE));
+        Files.setPosixFilePermissions(p, perms);
+      }
+    }
+  }
+
+  private static boolean canBindReadOnly() {
+    try {
+      Process p =
+          new ProcessBuilder(
+                  "unshare",
+                  "-m",
+                  "--propagation",
+                  "private",
+                  "sh",
+                  "-c",
+                  "d=$(mktemp -d) || exit 1; mount --bind -o ro \"$d\" \"$d\" && umount \"$d\"; r=$?;"
+                      + " rmdir \"$d\"; exit $r")
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+              .start();
+      return p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) && p.exitValue() == 0;
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
   }
 
   /**

@@ -114,6 +114,7 @@ class ExamplesOnApiServerIT {
         .contains(
             "examples/fashion-mnist/kd.yaml",
             "examples/fashion-mnist/teacher.yaml",
+            "examples/imagefolder/kd-readonly-claim.yaml",
             "examples/gitops/fashion-mnist-kd.yaml",
             "gitops/argocd/application-kdflow-examples.yaml",
             "gitops/argocd/argocd-cm-health-patch.yaml",

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.kdflow.api.KDExperiment;
 import dev.kdflow.api.KDExperimentStatus;
 import dev.kdflow.api.KDExperimentStatus.Phase;
+import dev.kdflow.api.PrecomputeSpec;
 import dev.kdflow.api.trainer.TrainerReport;
 import dev.kdflow.operator.KDFlowOperator;
 import dev.kdflow.operator.dependent.ChildNames;
@@ -314,6 +315,107 @@ class ClusterCorrectnessIT {
     assertThat(recreated.getSpec().getTemplate().getSpec().getContainers().get(0).getCommand())
         .contains("--resume");
     assertThat(events("lost")).anyMatch(e -> "JobRecreated".equals(e.getReason()));
+  }
+
+  /** An experiment whose teacher's soft labels are precomputed by an Indexed Job of 2 pods. */
+  KDExperiment createWithPrecompute(String name) {
+    KDExperiment kdx =
+        Serialization.unmarshal(OperatorOnApiServerIT.KD.formatted(name), KDExperiment.class);
+    kdx.getMetadata().setNamespace(ns.name());
+    PrecomputeSpec precompute = new PrecomputeSpec();
+    precompute.setShards(2);
+    kdx.getSpec().getKd().setPrecompute(precompute);
+    return ns.client().resources(KDExperiment.class).inNamespace(ns.name()).resource(kdx).create();
+  }
+
+  /** The Job's pods, whatever their state (the Job controller creates one per index). */
+  List<Pod> podsOf(String jobName) {
+    return ns.client()
+        .pods()
+        .inNamespace(ns.name())
+        .withLabel("batch.kubernetes.io/job-name", jobName)
+        .list()
+        .getItems();
+  }
+
+  /** The precompute Job once it and its pods exist; checks the experiment controls it. */
+  Job awaitPrecompute(String jobName, KDExperiment owner) {
+    await()
+        .atMost(TIMEOUT)
+        .pollInterval(Duration.ofMillis(200))
+        .until(() -> job(jobName) != null && podsOf(jobName).size() == 2);
+    Job pre = job(jobName);
+    assertThat(pre.getMetadata().getOwnerReferences())
+        .singleElement()
+        .satisfies(
+            o -> {
+              assertThat(o.getUid()).isEqualTo(owner.getMetadata().getUid());
+              assertThat(o.getController()).isTrue();
+              assertThat(o.getBlockOwnerDeletion()).isTrue();
+            });
+    return pre;
+  }
+
+  @Test
+  void deletingTheExperimentDeletesItsPrecomputeJobAndItsPods() {
+    KDExperiment kdx = createWithPrecompute("gone");
+    awaitPrecompute("gone-precompute", kdx);
+    await()
+        .atMost(TIMEOUT)
+        .until(
+            () ->
+                experiment("gone").getStatus() != null
+                    && experiment("gone").getStatus().getPrecompute() != null);
+    assertThat(job("gone")).as("no training Job before the shards exist").isNull();
+
+    // kube-controller-manager's garbage collector follows the owner references
+    plane.kubectl("delete", "kdx", "gone", "-n", ns.name(), "--wait=true").orThrow();
+    await()
+        .atMost(TIMEOUT)
+        .pollInterval(Duration.ofMillis(200))
+        .until(() -> job("gone-precompute") == null && podsOf("gone-precompute").isEmpty());
+    assertThat(
+            ns.client()
+                .batch()
+                .v1()
+                .jobs()
+                .inNamespace(ns.name())
+                .withLabel(ChildNames.EXPERIMENT_LABEL, "gone")
+                .list()
+                .getItems())
+        .isEmpty();
+  }
+
+  @Test
+  void aNewAttemptDeletesThePreviousAttemptsPrecomputeJob() {
+    KDExperiment kdx = createWithPrecompute("again");
+    Job first = awaitPrecompute("again-precompute", kdx);
+    await()
+        .atMost(TIMEOUT)
+        .until(
+            () ->
+                experiment("again").getStatus() != null
+                    && experiment("again").getStatus().getAttempt() != null);
+
+    patch("again", "{\"spec\":{\"restartNonce\":\"2\"}}");
+    awaitPrecompute("again-precompute-2", kdx);
+    await()
+        .atMost(TIMEOUT)
+        .pollInterval(Duration.ofMillis(200))
+        .until(
+            () ->
+                job("again-precompute") == null
+                    && podsOf("again-precompute").isEmpty()
+                    && podsOf("again-precompute-2").size() == 2);
+    assertThat(job("again-precompute-2").getMetadata().getUid())
+        .isNotEqualTo(first.getMetadata().getUid());
+    assertThat(experiment("again").getStatus().getAttempt().getNumber()).isEqualTo(2);
+    assertThat(experiment("again").getStatus().getPrecompute().getShards()).isEqualTo(2);
+    // and it stays the only one: the first attempt's is not re-created
+    await()
+        .during(Duration.ofSeconds(2))
+        .atMost(Duration.ofSeconds(4))
+        .until(() -> job("again-precompute") == null);
   }
 
   @Test
