@@ -262,8 +262,14 @@ public class KDExperimentReconciler implements Reconciler<KDExperiment> {
     // the Job of a deleted predecessor of the same name, or an unmanaged object) is never
     // adopted: wait for the garbage collector, or say what blocks.
     Optional<ChildOwnership.Clash> clash =
-        ChildOwnership.clash(namedJob(kdx, context), kdx)
-            .or(() -> ChildOwnership.clash(namedConfigMap(kdx, context), kdx));
+        ChildOwnership.clash(namedJob(kdx, context, ChildNames.job(kdx)), kdx)
+            .or(() -> ChildOwnership.clash(namedConfigMap(kdx, context), kdx))
+            .or(
+                () ->
+                    PrecomputeJobs.requested(kdx.getSpec()).isPresent()
+                        ? ChildOwnership.clash(
+                            namedJob(kdx, context, PrecomputeJobs.name(kdx)), kdx)
+                        : Optional.empty());
     if (clash.isPresent()) {
       return block(
           kdx,
@@ -583,9 +589,10 @@ public class KDExperimentReconciler implements Reconciler<KDExperiment> {
    * The object holding the Job's name: from the cache (managed objects), else asked of the API
    * server, since an unmanaged object is not in the label-filtered cache.
    */
-  private static Job namedJob(KDExperiment kdx, Context<KDExperiment> context) {
+  /** The Job holding {@code name} in the experiment's namespace, whoever owns it; or null. */
+  private static Job namedJob(KDExperiment kdx, Context<KDExperiment> context, String name) {
     return context.getSecondaryResources(Job.class).stream()
-        .filter(j -> ChildNames.job(kdx).equals(j.getMetadata().getName()))
+        .filter(j -> name.equals(j.getMetadata().getName()))
         .findFirst()
         .orElseGet(
             () ->
@@ -595,7 +602,7 @@ public class KDExperimentReconciler implements Reconciler<KDExperiment> {
                     .v1()
                     .jobs()
                     .inNamespace(kdx.getMetadata().getNamespace())
-                    .withName(ChildNames.job(kdx))
+                    .withName(name)
                     .get());
   }
 

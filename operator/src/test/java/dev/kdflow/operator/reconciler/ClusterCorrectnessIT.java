@@ -419,6 +419,48 @@ class ClusterCorrectnessIT {
   }
 
   @Test
+  void aJobHoldingThePrecomputeJobsNameIsAConflictTheUserMustResolve() {
+    Job unmanaged =
+        ns.client()
+            .batch()
+            .v1()
+            .jobs()
+            .inNamespace(ns.name())
+            .resource(
+                new JobBuilder()
+                    .withNewMetadata()
+                    .withName("held-precompute")
+                    .endMetadata()
+                    .withNewSpec()
+                    .withSuspend(true)
+                    .withNewTemplate()
+                    .withNewSpec()
+                    .withRestartPolicy("Never")
+                    .addNewContainer()
+                    .withName("other")
+                    .withImage("busybox")
+                    .endContainer()
+                    .endSpec()
+                    .endTemplate()
+                    .endSpec()
+                    .build())
+            .create();
+
+    createWithPrecompute("held");
+    Condition stalled = awaitCondition("held", "Stalled", "True", "NameConflict");
+    assertThat(stalled.getMessage()).contains("Job held-precompute", "delete it or rename");
+    assertThat(experiment("held").getStatus().getPhase()).isEqualTo(Phase.PENDING);
+    assertThat(events("held")).anyMatch(e -> "NameConflict".equals(e.getReason()));
+    Job untouched = job("held-precompute");
+    assertThat(untouched.getMetadata().getOwnerReferences()).isNullOrEmpty();
+    // the Job controller writes its status; its spec and labels stay the user's
+    assertThat(untouched.getMetadata().getGeneration())
+        .isEqualTo(unmanaged.getMetadata().getGeneration());
+    assertThat(untouched.getMetadata().getLabels()).doesNotContainKey(ChildNames.EXPERIMENT_LABEL);
+    assertThat(job("held")).as("no training before the soft labels").isNull();
+  }
+
+  @Test
   void anInvalidEditMidRunKeepsTheRunningJobAndStallsTheNewGeneration() {
     apply("midrun");
     Pod pod = kubelet.awaitPod("midrun", TIMEOUT);
