@@ -41,7 +41,7 @@ spec:
     architecture: mlp
     archParams: {inputSize: 3072, hiddenSizes: [512], numClasses: 10}
   kd:
-    runTeacherOnEval: false
+    runTeacherOnValidation: false
   training: {maxEpochs: 1, initialLr: 0.01, seed: 1}
   dataset:
     type: imageFolder
