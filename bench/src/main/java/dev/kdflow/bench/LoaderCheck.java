@@ -15,12 +15,12 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Checks the training batches of an image folder as the trainer reads them (normalisation from
- * the split's statistics unless given, RandomResizedCrop + flip, shuffled, seed as in the spec):
- * every value finite, every label a class, and every {@code replay}-th image of a batch equal to
- * its view replayed alone from {@code (seed, epoch, index)}. Prints one JSON line per batch whose
- * values are out of the ordinary (non-finite, a label out of range, a replay mismatch, or a value
- * beyond {@code --max-abs}) and a summary line; exits with 1 when any batch is bad.
+ * Checks the training batches of an image folder as the trainer reads them (normalisation from the
+ * split's statistics unless given, RandomResizedCrop + flip, shuffled, seed as in the spec): every
+ * value finite, every label a class, and every {@code replay}-th image of a batch equal to its view
+ * replayed alone from {@code (seed, epoch, index)}. Prints one JSON line per batch whose values are
+ * out of the ordinary (non-finite, a label out of range, a replay mismatch, or a value beyond
+ * {@code --max-abs}) and a summary line; exits with 1 when any batch is bad.
  *
  * <pre>
  * usage: LoaderCheck --data DIR [--image-size 32] [--batch 128] [--workers 2] [--prefetch 2]
@@ -76,8 +76,7 @@ public final class LoaderCheck {
     head.put("std", Arrays.toString(norm.std()));
     System.out.println(head);
     BatchSource source =
-        split.batches(
-            norm, spec.getBatchSize(), true, SampleAugmentation.training(spec), seed);
+        split.batches(norm, spec.getBatchSize(), true, SampleAugmentation.training(spec), seed);
     int values = 3 * spec.getImageSize() * spec.getImageSize();
     int bad = 0;
     int step = 0;
@@ -112,8 +111,7 @@ public final class LoaderCheck {
           int firstMismatch = -1;
           for (int b = 0; b < batch.size(); b += Math.max(replay, 1)) {
             float[] alone = source.view(epochIndex, batch.indices()[b]);
-            if (!Arrays.equals(
-                alone, 0, values, x, b * values, (b + 1) * values)) {
+            if (!Arrays.equals(alone, 0, values, x, b * values, (b + 1) * values)) {
               mismatches++;
               if (firstMismatch < 0) {
                 firstMismatch = batch.indices()[b];
