@@ -41,7 +41,7 @@ spec:
     architecture: mlp
     archParams: {inputSize: 3072, hiddenSizes: [512], numClasses: 10}
   kd:
-    runTeacherOnEval: false
+    runTeacherOnValidation: false
   training: {maxEpochs: 1, initialLr: 0.01, seed: 1}
   dataset:
     type: imageFolder
@@ -55,8 +55,8 @@ spec:
 YAML
   for ((r = 1; r <= runs; r++)); do
     echo "kd-rss: $n images, run $r/$runs ..." >&2
-    # a run that ends early (e.g. the loss of this untrained pair turns NaN) still has a peak
-    # RSS; its exit status and steps are recorded beside it
+    # a run that ends early (e.g. its loss turns NaN) still has a peak RSS; its exit status and
+    # last step are recorded beside it
     JAVA_OPTS=-Xmx1g /usr/bin/time -v -o "$out/kd-$n-$r.time" ./kdflow run "$out/kd-$n.yaml" \
       --force --progress plain >"$out/kd-$n-$r.log" 2>&1 || true
     kb=$(grep 'Maximum resident set size' "$out/kd-$n-$r.time" | awk '{print $NF}')

@@ -78,8 +78,9 @@ final class TrainingStep {
               + total
               + " at "
               + where
-              + " (learning rate too high, or bad input data?); checkpoints are left"
-              + " as they were before this epoch");
+              + ": "
+              + NonFiniteLoss.diagnose(batch, out, trainable)
+              + "; checkpoints are left as they were before this epoch");
     }
     Map<String, NDArray> grads = new LinkedHashMap<>();
     for (Map.Entry<String, Parameter> e : trainable.entrySet()) {
