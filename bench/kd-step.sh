@@ -11,14 +11,15 @@
 #   bench/kd-step.sh --modes student --processes 5
 #   bench/kd-step.sh --glibc                           # glibc malloc on every side instead
 # Warm-up (the same on every side): each repetition starts with --warmup untimed steps; by default
-# 300 for student and 20 for full and teacher. kdflow's JVM compiles the trainer's Java code during
+# 400 for student and 20 for full and teacher. kdflow's JVM compiles the trainer's Java code during
 # its first few hundred training steps (KDStepBenchmark --step-log: per-step time and JIT compile
 # time from step 1), and its compiler threads share the cores with libtorch's OpenMP threads; a real
-# run is thousands of steps, so steady state is what a user gets. 300 student steps (~5 s) cover
-# that; a full or teacher step is ~15x longer, so 20 cover the same seconds. The one-off cost of the
+# run is thousands of steps, so steady state is what a user gets. 400 student steps (~7 s) cover
+# that; a full or teacher step is ~15x longer, so 20 cover the same seconds (the JIT's later, smaller
+# compilations then take a few % of one core during the first timed steps). The one-off cost of the
 # JVM's warm-up is in BENCHMARKS.md.
 # Options: --modes LIST (full,teacher,student)  --threads N (2)  --steps N (50)
-#          --warmup N (per mode: student 300, full and teacher 20)
+#          --warmup N (per mode: student 400, full and teacher 20)
 #          --reps N (3)  --processes N (3)  --out DIR  --reference FILE (pytorch_kd_step.py)
 #          --torch-venv DIR (~/.cache/kdflow/torch-2.7.1; missing: that column is skipped
 #          with a warning)  --no-debian (skip the 1.13 column)
@@ -101,7 +102,7 @@ raw="$out/results.jsonl"
 : >"$out/load.txt"
 bench/blas-config.sh "${peers[@]}" >"$out/config.txt" 2>&1 || true
 warmup_of() { # mode: --warmup, or the mode's default (see the header)
-  if [[ -n $warmup ]]; then echo "$warmup"; elif [[ $1 == student ]]; then echo 300; else echo 20; fi
+  if [[ -n $warmup ]]; then echo "$warmup"; elif [[ $1 == student ]]; then echo 400; else echo 20; fi
 }
 flags=(--threads "$threads" --steps "$steps" --reps "$reps")
 
