@@ -10,7 +10,16 @@
 #   bench/kd-step.sh                                   # full, teacher, student; 3 processes a side
 #   bench/kd-step.sh --modes student --processes 5
 #   bench/kd-step.sh --glibc                           # glibc malloc on every side instead
-# Options: --modes LIST (full,teacher,student)  --threads N (2)  --steps N (50)  --warmup N (10)
+# Warm-up (the same on every side): each repetition starts with --warmup untimed steps; by default
+# 400 for student and 20 for full and teacher. kdflow's JVM compiles the trainer's Java code during
+# its first few hundred training steps (KDStepBenchmark --step-log: per-step time and JIT compile
+# time from step 1), and its compiler threads share the cores with libtorch's OpenMP threads; a real
+# run is thousands of steps, so steady state is what a user gets. 400 student steps (~7 s) cover
+# that; a full or teacher step is ~15x longer, so 20 cover the same seconds (the JIT's later, smaller
+# compilations then take a few % of one core during the first timed steps). The one-off cost of the
+# JVM's warm-up is in BENCHMARKS.md.
+# Options: --modes LIST (full,teacher,student)  --threads N (2)  --steps N (50)
+#          --warmup N (per mode: student 400, full and teacher 20)
 #          --reps N (3)  --processes N (3)  --out DIR  --reference FILE (pytorch_kd_step.py)
 #          --torch-venv DIR (~/.cache/kdflow/torch-2.7.1; missing: that column is skipped
 #          with a warning)  --no-debian (skip the 1.13 column)
@@ -22,7 +31,7 @@
 #   apt-get install -y python3-torch libopenblas0-openmp libtcmalloc-minimal4 dataset-fashion-mnist
 set -euo pipefail
 cd "$(dirname "$0")/.."
-modes=full,teacher,student threads=2 steps=50 warmup=10 reps=3 processes=3
+modes=full,teacher,student threads=2 steps=50 warmup= reps=3 processes=3
 out=runs/bench/kd-step reference=../shared/bench/pytorch_kd_step.py glibc=0 cap_both=0
 venv="$HOME/.cache/kdflow/torch-2.7.1" debian=1
 while [[ $# -gt 0 ]]; do
@@ -90,23 +99,29 @@ fi
 mkdir -p "$out"
 raw="$out/results.jsonl"
 : >"$raw"
+: >"$out/load.txt"
 bench/blas-config.sh "${peers[@]}" >"$out/config.txt" 2>&1 || true
-flags=(--threads "$threads" --steps "$steps" --warmup "$warmup" --reps "$reps")
+warmup_of() { # mode: --warmup, or the mode's default (see the header)
+  if [[ -n $warmup ]]; then echo "$warmup"; elif [[ $1 == student ]]; then echo 400; else echo 20; fi
+}
+flags=(--threads "$threads" --steps "$steps" --reps "$reps")
 
 run_kdflow() {
   env ${preload:+LD_PRELOAD=$preload} "${cap[@]}" \
     java -Dai.djl.offline=true -Dorg.slf4j.simpleLogger.defaultLogLevel=error ${JAVA_OPTS:-} \
-    -cp "$cp" dev.kdflow.bench.KDStepBenchmark "$1" "${flags[@]}" 2>/dev/null | tail -n 1
+    -cp "$cp" dev.kdflow.bench.KDStepBenchmark "$1" "${flags[@]}" --warmup "$(warmup_of "$1")" \
+    2>/dev/null | tail -n 1
 }
 run_pytorch() { # label=python mode: the reference's JSON line, its impl prefixed by the label
   env ${preload:+LD_PRELOAD=$preload} "${cap[@]}" "${1#*=}" "$reference" "$2" "${flags[@]}" \
-    2>/dev/null | tail -n 1 | sed "s/\"impl\": \"/\"impl\": \"${1%%=*}|/"
+    --warmup "$(warmup_of "$2")" 2>/dev/null | tail -n 1 | sed "s/\"impl\": \"/\"impl\": \"${1%%=*}|/"
 }
 
 IFS=, read -r -a mode_list <<<"$modes"
 for mode in "${mode_list[@]}"; do
   for ((p = 1; p <= processes; p++)); do
     echo "$mode: process $p/$processes (kdflow, then each PyTorch)" >&2
+    cut -d' ' -f1 /proc/loadavg >>"$out/load.txt" # the 1-minute load average before each round
     run_kdflow "$mode" | tee -a "$raw" >&2
     for peer in "${peers[@]}"; do
       run_pytorch "$peer" "$mode" | tee -a "$raw" >&2
@@ -115,10 +130,12 @@ for mode in "${mode_list[@]}"; do
 done
 
 allocator=$([[ $glibc == 1 ]] && echo glibc || echo tcmalloc)
-"$python" - "$raw" "$out/table.md" "$out/config.txt" "$allocator" "$threads" "$steps" "$warmup" \
-  "$reps" "$processes" "$isa_note" <<'PY'
+warmups=$(for mode in "${mode_list[@]}"; do printf '%s %s, ' "$mode" "$(warmup_of "$mode")"; done)
+"$python" - "$raw" "$out/table.md" "$out/config.txt" "$allocator" "$threads" "$steps" "${warmups%, }" \
+  "$reps" "$processes" "$isa_note" "$out/load.txt" <<'PY'
 import json, statistics, sys
-raw, table, config, alloc, threads, steps, warmup, reps, procs, isa_note = sys.argv[1:]
+raw, table, config, alloc, threads, steps, warmup, reps, procs, isa_note, load = sys.argv[1:]
+loads = [float(l) for l in open(load) if l.strip()]
 rows = [json.loads(l) for l in open(raw) if l.strip().startswith("{")]
 def side(r):
     return r["impl"].split("|")[0] if "|" in r["impl"] else "kdflow"
@@ -130,8 +147,10 @@ def med(mode, s):
 impls = sorted({r["impl"].split("|")[-1] for r in rows})
 cpu = [l for l in open(config) if l.startswith(("CPU:", "BLAS "))] if config else []
 lines = [f"KD step, batch 256, {threads} threads, {alloc}, {procs} processes a side "
-         f"(interleaved), {reps} reps of {warmup} warm-up + {steps} timed steps; "
-         f"{isa_note}; {', '.join(impls)}"] + [l.rstrip() for l in cpu] + [""]
+         f"(interleaved), {reps} reps of warm-up ({warmup}) + {steps} timed steps; "
+         f"{isa_note}; {', '.join(impls)}"] + [l.rstrip() for l in cpu] \
+    + [f"1-minute load average before each round: {min(loads):.2f}–{max(loads):.2f} "
+       f"(2 cores: above ~0.5 other work shares them)" if loads else "", ""]
 peers = sides[1:]
 head = ["mode"] + [f"{s} ms/step (processes)" for s in sides] + [f"{s} img/s" for s in sides] \
     + [f"kdflow ÷ {p} (img/s)" for p in peers]

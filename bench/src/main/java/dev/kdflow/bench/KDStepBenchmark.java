@@ -30,10 +30,15 @@ import dev.kdflow.trainer.training.StepRecord;
 import dev.kdflow.trainer.training.TrainingParams;
 import dev.kdflow.trainer.training.TrainingProgressListener;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -59,12 +64,15 @@ import java.util.Map;
  * <p>Timing: {@code reps} repetitions of {@code warmup} untimed and {@code steps} timed steps, read
  * from the trainer's step events; prints one JSON line with the reference's fields. {@code
  * --profile FILE} writes libtorch's profiler trace (Chrome trace JSON: every op with its time) of
- * the first repetition's timed training steps. {@code --device gpu} runs on the first GPU and fails
- * when the engine sees none (it never runs on the CPU in a GPU's place).
+ * the first repetition's timed training steps. {@code --step-log FILE} writes one line per training
+ * step from the first on (step, its milliseconds, and the JVM's JIT compilation time so far), to
+ * see when the JVM's warm-up ends. {@code --device gpu} runs on the first GPU and fails when the
+ * engine sees none (it never runs on the CPU in a GPU's place).
  *
  * <pre>
  * usage: KDStepBenchmark full|teacher|student [--threads 2] [--steps 100] [--warmup 20] [--reps 3]
- *        [--train-limit N] [--data DIR] [--profile TRACE.json] [--device cpu|gpu]
+ *        [--train-limit N] [--data DIR] [--profile TRACE.json] [--step-log FILE]
+ *        [--device cpu|gpu]
  * </pre>
  */
 public final class KDStepBenchmark {
@@ -91,6 +99,9 @@ public final class KDStepBenchmark {
    * @param trainLimit the first N training images only (null: all)
    * @param data Fashion-MNIST directory (null: Debian's)
    * @param batch images per step ({@value #BATCH} as the reference; smaller only for quick checks)
+   * @param profile libtorch profiler trace file of the first timed repetition, or null
+   * @param stepLog per-step time and JIT compilation time file, or null
+   * @param device cpu or gpu
    */
   public record Settings(
       String mode,
@@ -102,6 +113,7 @@ public final class KDStepBenchmark {
       String data,
       int batch,
       String profile,
+      String stepLog,
       String device) {
     /** Checks the values. */
     public Settings {
@@ -137,7 +149,15 @@ public final class KDStepBenchmark {
             args,
             1,
             List.of(
-                "threads", "steps", "warmup", "reps", "train-limit", "data", "profile", "device"));
+                "threads",
+                "steps",
+                "warmup",
+                "reps",
+                "train-limit",
+                "data",
+                "profile",
+                "step-log",
+                "device"));
     return new Settings(
         args[0],
         Integer.parseInt(o.getOrDefault("threads", "2")),
@@ -148,6 +168,7 @@ public final class KDStepBenchmark {
         o.get("data"),
         BATCH,
         o.get("profile"),
+        o.get("step-log"),
         o.getOrDefault("device", "cpu"));
   }
 
@@ -227,12 +248,19 @@ public final class KDStepBenchmark {
         .setKDLoss(new KDLogitsLoss(new CrossEntropyLoss(), ALPHA, TEMPERATURE))
         .setCacheTeacherOutputs(cached);
     long[] stepEnd = new long[total + 1];
+    long[] jitMs = new long[total + 1];
+    CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+    boolean logJit =
+        s.stepLog() != null && jit != null && jit.isCompilationTimeMonitoringSupported();
     trainer.addListener(
         new TrainingProgressListener() {
           @Override
           public void onStep(StepRecord step) {
             int i = (int) step.step();
             stepEnd[i] = System.nanoTime();
+            if (logJit) {
+              jitMs[i] = jit.getTotalCompilationTime();
+            }
             if (s.profile() != null && i == s.warmup()) {
               JniUtils.startProfile(false, false, false);
             } else if (s.profile() != null && i == s.warmup() + s.steps()) {
@@ -244,12 +272,36 @@ public final class KDStepBenchmark {
           }
         });
     trainer.train(student, teacher, TrainingParams.from(spec), batches, null);
+    if (s.stepLog() != null) {
+      writeStepLog(Path.of(s.stepLog()), stepEnd, logJit ? jitMs : null);
+    }
     double[] ms = new double[s.reps()];
     for (int r = 0; r < s.reps(); r++) {
       int lastWarmup = r * (s.warmup() + s.steps()) + s.warmup();
       ms[r] = (stepEnd[lastWarmup + s.steps()] - stepEnd[lastWarmup]) / 1e6 / s.steps();
     }
     return ms;
+  }
+
+  /**
+   * One line per step from the second on (the first has no start): step, milliseconds, JIT
+   * compilation milliseconds so far ("n/a" when the JVM does not report them).
+   */
+  private static void writeStepLog(Path file, long[] stepEnd, long[] jitMs) {
+    StringBuilder out = new StringBuilder("step ms jit_ms_total\n");
+    for (int i = 2; i < stepEnd.length && stepEnd[i] != 0; i++) {
+      out.append(i)
+          .append(' ')
+          .append(String.format(Locale.ROOT, "%.3f", (stepEnd[i] - stepEnd[i - 1]) / 1e6))
+          .append(' ')
+          .append(jitMs == null ? "n/a" : Long.toString(jitMs[i]))
+          .append('\n');
+    }
+    try {
+      Files.writeString(file, out);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write --step-log " + file, e);
+    }
   }
 
   /** The teacher's forward pass over {@code steps} batches, as the cache computes it. */

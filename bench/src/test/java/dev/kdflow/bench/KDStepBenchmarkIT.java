@@ -42,7 +42,7 @@ class KDStepBenchmarkIT {
         FashionMnist.load(Path.of(DatasetSpec.DEFAULT_FASHION_MNIST_PATH), true, new DatasetSpec())
             .limit(2 * 32 + 10);
     KDStepBenchmark.Settings s =
-        new KDStepBenchmark.Settings(mode, 1, 2, 1, 2, null, null, 32, null, "cpu");
+        new KDStepBenchmark.Settings(mode, 1, 2, 1, 2, null, null, 32, null, null, "cpu");
     ObjectNode out = KDStepBenchmark.run(s, data);
 
     List<String> names = new java.util.ArrayList<>();
@@ -71,7 +71,8 @@ class KDStepBenchmarkIT {
             new String[] {"student", "--threads", "3", "--steps", "7", "--warmup", "2"});
     assertThat(s)
         .isEqualTo(
-            new KDStepBenchmark.Settings("student", 3, 7, 2, 3, null, null, 256, null, "cpu"));
+            new KDStepBenchmark.Settings(
+                "student", 3, 7, 2, 3, null, null, 256, null, null, "cpu"));
   }
 
   @Test

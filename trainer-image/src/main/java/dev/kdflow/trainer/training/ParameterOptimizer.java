@@ -97,6 +97,7 @@ public abstract class ParameterOptimizer {
     private final double momentum;
     private final boolean nesterov;
     private final Map<String, NDArray> buffers;
+    private final NDManager manager;
 
     Sgd(
         Map<String, Parameter> params,
@@ -108,24 +109,33 @@ public abstract class ParameterOptimizer {
       this.momentum = momentum;
       this.nesterov = nesterov;
       this.buffers = momentum != 0 ? zerosLike(params, "momentum.", manager) : Map.of();
+      this.manager = manager;
     }
 
     @Override
     public void step(Map<String, NDArray> gradients, double lr) {
       stepCount++;
-      for (Map.Entry<String, Parameter> e : parameters.entrySet()) {
-        NDArray w = e.getValue().getArray();
-        NDArray d = gradients.get(e.getKey());
-        if (weightDecay != 0) {
-          d = d.add(w.mul((float) weightDecay));
+      // The scalar factors as arrays made once per step, not once per parameter and operation:
+      // NDArray.mul(Number) creates (and frees) a scalar array on every call. Same values, same
+      // float32 arithmetic, so the results are bit-identical.
+      try (NDManager scalars = manager.newSubManager()) {
+        NDArray lrArray = scalars.create((float) lr);
+        NDArray momentumArray = scalars.create((float) momentum);
+        NDArray decayArray = scalars.create((float) weightDecay);
+        for (Map.Entry<String, Parameter> e : parameters.entrySet()) {
+          NDArray w = e.getValue().getArray();
+          NDArray d = gradients.get(e.getKey());
+          if (weightDecay != 0) {
+            d = d.add(w.mul(decayArray));
+          }
+          if (momentum != 0) {
+            // a zero buffer makes the first step buf = d, as PyTorch's first step does
+            NDArray buf = buffers.get("momentum." + e.getKey());
+            buf.muli(momentumArray).addi(d);
+            d = nesterov ? d.add(buf.mul(momentumArray)) : buf;
+          }
+          w.subi(d.mul(lrArray));
         }
-        if (momentum != 0) {
-          // a zero buffer makes the first step buf = d, as PyTorch's first step does
-          NDArray buf = buffers.get("momentum." + e.getKey());
-          buf.muli((float) momentum).addi(d);
-          d = nesterov ? d.add(buf.mul((float) momentum)) : buf;
-        }
-        w.subi(d.mul((float) lr));
       }
     }
 

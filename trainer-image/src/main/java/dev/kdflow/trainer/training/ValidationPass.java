@@ -73,7 +73,12 @@ final class ValidationPass {
 
   /** Correct top-1 predictions in a batch. */
   static long countTop1(NDArray logits, NDArray labels) {
-    return logits.argMax(1).eq(labels).sum().toType(DataType.INT64, false).getLong();
+    return top1Correct(logits, labels).toType(DataType.INT64, false).getLong();
+  }
+
+  /** Correct top-1 predictions as a scalar array, left on the device (no host read). */
+  static NDArray top1Correct(NDArray logits, NDArray labels) {
+    return logits.argMax(1).eq(labels).sum();
   }
 
   /** Correct top-5 predictions (the label's logit is among the 5 largest). */
