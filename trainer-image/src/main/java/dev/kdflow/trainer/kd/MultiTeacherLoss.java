@@ -6,6 +6,7 @@ import dev.kdflow.trainer.loss.EpochAwareLoss;
 import dev.kdflow.trainer.loss.KDLoss;
 import dev.kdflow.trainer.loss.KDOutput;
 import dev.kdflow.trainer.loss.LossParts;
+import dev.kdflow.trainer.loss.Scalars;
 
 /**
  * The {@link dev.kdflow.api.KDSpec.TeachersMode#SUM_LOSSES sumLosses} combination of several
@@ -44,9 +45,9 @@ public final class MultiTeacherLoss implements KDLoss, EpochAwareLoss {
           perTeacher.compute(
               new KDOutput(output.studentOutput(), new NDList(teachers.get(i))), labels);
       float w = (float) weights[i];
-      total = add(total, p.total().mul(w));
-      task = add(task, p.task().mul(w));
-      distill = p.distill() == null ? distill : add(distill, p.distill().mul(w));
+      total = add(total, Scalars.times(p.total(), w));
+      task = add(task, Scalars.times(p.task(), w));
+      distill = p.distill() == null ? distill : add(distill, Scalars.times(p.distill(), w));
     }
     return new LossParts(total, task, distill);
   }

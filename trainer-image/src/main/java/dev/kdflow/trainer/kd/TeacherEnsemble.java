@@ -8,6 +8,7 @@ import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import dev.kdflow.api.KDSpec;
+import dev.kdflow.trainer.loss.Scalars;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -99,9 +100,9 @@ public final class TeacherEnsemble extends AbstractBlock {
     if (mode == KDSpec.TeachersMode.SUM_LOSSES) {
       return each;
     }
-    NDArray mean = each.get(0).mul((float) weights[0]);
+    NDArray mean = Scalars.times(each.get(0), weights[0]);
     for (int i = 1; i < each.size(); i++) {
-      mean = mean.add(each.get(i).mul((float) weights[i]));
+      mean = mean.add(Scalars.times(each.get(i), weights[i]));
     }
     return new NDList(mean);
   }

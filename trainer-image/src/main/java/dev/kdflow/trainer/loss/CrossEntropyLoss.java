@@ -31,9 +31,9 @@ public final class CrossEntropyLoss implements SupervisedLoss {
     NDArray logProbs = logits.logSoftmax(1);
     NDArray target = labels.oneHot((int) numClasses, logits.getDataType());
     if (labelSmoothing > 0) {
-      target = target.mul((float) (1 - labelSmoothing)).add((float) (labelSmoothing / numClasses));
+      target = Scalars.times(target, 1 - labelSmoothing).add((float) (labelSmoothing / numClasses));
     }
-    return logProbs.mul(target).sum().div((float) -logits.getShape().get(0));
+    return Scalars.dividedBy(logProbs.mul(target).sum(), -logits.getShape().get(0));
   }
 
   @Override

@@ -57,11 +57,11 @@ public final class DISTLoss implements KDLoss {
    * @return {@code [inter, intra]}, scalars
    */
   public NDArray[] terms(NDArray studentLogits, NDArray teacherLogits) {
-    NDArray ys = studentLogits.div(temperature).softmax(1);
-    NDArray yt = teacherLogits.div(temperature).softmax(1);
+    NDArray ys = Scalars.dividedBy(studentLogits, temperature).softmax(1);
+    NDArray yt = Scalars.dividedBy(teacherLogits, temperature).softmax(1);
     float t2 = (float) (temperature * temperature);
-    NDArray inter = oneMinusMeanPearson(ys, yt, 1).mul(t2);
-    NDArray intra = oneMinusMeanPearson(ys, yt, 0).mul(t2);
+    NDArray inter = Scalars.times(oneMinusMeanPearson(ys, yt, 1), t2);
+    NDArray intra = Scalars.times(oneMinusMeanPearson(ys, yt, 0), t2);
     return new NDArray[] {inter, intra};
   }
 
@@ -82,9 +82,9 @@ public final class DISTLoss implements KDLoss {
     NDArray student = output.studentOutput().head();
     NDArray task = taskLoss.compute(new NDList(student), labels).total();
     NDArray[] terms = terms(student, KDLosses.teacherLogits(output, "DIST"));
-    NDArray distill = terms[0].mul((float) beta).add(terms[1].mul((float) gamma));
+    NDArray distill = Scalars.times(terms[0], beta).add(Scalars.times(terms[1], gamma));
     NDArray total =
-        task.mul((float) taskLossWeight).add(distill.mul((float) distillationLossWeight));
+        Scalars.times(task, taskLossWeight).add(Scalars.times(distill, distillationLossWeight));
     return new LossParts(total, task, distill);
   }
 }

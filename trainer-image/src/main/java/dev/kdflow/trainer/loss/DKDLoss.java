@@ -73,13 +73,17 @@ public final class DKDLoss implements KDLoss, EpochAwareLoss {
    * @return {@code [tckd, nckd]}, scalars
    */
   public NDArray[] terms(NDArray studentLogits, NDArray teacherLogits, NDArray labels) {
-    NDArray s = LogitDistillation.prepare(studentLogits, logitStandardization).div(temperature);
-    NDArray t = LogitDistillation.prepare(teacherLogits, logitStandardization).div(temperature);
+    NDArray s =
+        Scalars.dividedBy(
+            LogitDistillation.prepare(studentLogits, logitStandardization), temperature);
+    NDArray t =
+        Scalars.dividedBy(
+            LogitDistillation.prepare(teacherLogits, logitStandardization), temperature);
     long batch = s.getShape().get(0);
     NDArray target = labels.oneHot((int) s.getShape().get(1), s.getDataType());
     // The mask pushes the target class out of the non-target softmax (its probability e^-1000 is
     // 0), the same device as the authors' code; in log space every term stays finite.
-    NDArray mask = target.mul(1000f);
+    NDArray mask = Scalars.times(target, 1000);
     NDArray sLogProbs = s.logSoftmax(1);
     NDArray tLogProbs = t.logSoftmax(1);
     NDArray sNonTarget = s.sub(mask).logSoftmax(1);
@@ -88,7 +92,7 @@ public final class DKDLoss implements KDLoss, EpochAwareLoss {
         LogitDistillation.klOfLogProbs(binary(tLogProbs, t, mask), binary(sLogProbs, s, mask));
     NDArray nckd = LogitDistillation.klOfLogProbs(tNonTarget, sNonTarget);
     float scale = (float) (temperature * temperature / batch);
-    return new NDArray[] {tckd.mul(scale), nckd.mul(scale)};
+    return new NDArray[] {Scalars.times(tckd, scale), Scalars.times(nckd, scale)};
   }
 
   /**
@@ -96,7 +100,7 @@ public final class DKDLoss implements KDLoss, EpochAwareLoss {
    * log-softmax, the second as the log-sum-exp over the non-target classes minus that of all.
    */
   private static NDArray binary(NDArray logProbs, NDArray scaledLogits, NDArray mask) {
-    NDArray target = logProbs.mul(mask.div(1000f)).sum(new int[] {1}, true);
+    NDArray target = logProbs.mul(Scalars.dividedBy(mask, 1000)).sum(new int[] {1}, true);
     NDArray other = logSumExp(scaledLogits.sub(mask)).sub(logSumExp(scaledLogits));
     return target.concat(other, 1);
   }
@@ -113,8 +117,8 @@ public final class DKDLoss implements KDLoss, EpochAwareLoss {
     NDArray student = output.studentOutput().head();
     NDArray task = taskLoss.compute(new NDList(student), labels).total();
     NDArray[] terms = terms(student, KDLosses.teacherLogits(output, "DKD"), labels);
-    NDArray distill = terms[0].mul((float) alpha).add(terms[1].mul((float) beta));
-    NDArray total = task.mul((float) taskLossWeight).add(distill.mul((float) warmupFactor()));
+    NDArray distill = Scalars.times(terms[0], alpha).add(Scalars.times(terms[1], beta));
+    NDArray total = Scalars.times(task, taskLossWeight).add(Scalars.times(distill, warmupFactor()));
     return new LossParts(total, task, distill);
   }
 }

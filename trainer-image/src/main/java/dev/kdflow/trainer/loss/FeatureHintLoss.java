@@ -44,7 +44,7 @@ public final class FeatureHintLoss implements KDLoss, EpochAwareLoss {
     NDArray hints = null;
     for (int i = 0; i < weights.length; i++) {
       NDArray mse =
-          student.get(i + 1).sub(teacher.get(i + 1)).square().mean().mul((float) weights[i]);
+          Scalars.times(student.get(i + 1).sub(teacher.get(i + 1)).square().mean(), weights[i]);
       hints = hints == null ? mse : hints.add(mse);
     }
     if (hints == null) {

@@ -52,7 +52,7 @@ public final class HintonKDLoss implements KDLoss {
     NDArray task = taskLoss.compute(new NDList(student), labels).total();
     NDArray distill = distillation(student, KDLosses.teacherLogits(output, "HintonKD"));
     NDArray total =
-        task.mul((float) taskLossWeight).add(distill.mul((float) distillationLossWeight));
+        Scalars.times(task, taskLossWeight).add(Scalars.times(distill, distillationLossWeight));
     return new LossParts(total, task, distill);
   }
 }

@@ -84,8 +84,8 @@ public final class KDLogitsLoss implements KDLoss {
     NDArray task = taskLoss.compute(new NDList(student), labels).total();
     NDArray distill = distillation(student, output.teacherOutput().head());
     NDArray total =
-        task.mul((float) (1 - distillationLossCoeff))
-            .add(distill.mul((float) distillationLossCoeff));
+        Scalars.times(task, 1 - distillationLossCoeff)
+            .add(Scalars.times(distill, distillationLossCoeff));
     return new LossParts(total, task, distill);
   }
 }

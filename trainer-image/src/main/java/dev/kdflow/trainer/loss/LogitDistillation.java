@@ -22,7 +22,7 @@ public final class LogitDistillation {
   public static NDArray standardize(NDArray logits) {
     long classes = logits.getShape().get(1);
     NDArray centred = logits.sub(logits.mean(new int[] {1}, true));
-    NDArray std = centred.square().sum(new int[] {1}, true).div((float) (classes - 1)).sqrt();
+    NDArray std = Scalars.dividedBy(centred.square().sum(new int[] {1}, true), classes - 1).sqrt();
     return centred.div(std.add((float) STANDARDIZATION_EPS));
   }
 
@@ -36,11 +36,12 @@ public final class LogitDistillation {
    * over the batch ({@code batchmean}), a scalar.
    */
   public static NDArray softTargetKL(NDArray student, NDArray teacher, double temperature) {
-    NDArray studentLogProbs = student.div(temperature).logSoftmax(1);
-    NDArray teacherLogProbs = teacher.div(temperature).logSoftmax(1);
-    return klOfLogProbs(teacherLogProbs, studentLogProbs)
-        .div((float) student.getShape().get(0))
-        .mul((float) (temperature * temperature));
+    NDArray studentLogProbs = Scalars.dividedBy(student, temperature).logSoftmax(1);
+    NDArray teacherLogProbs = Scalars.dividedBy(teacher, temperature).logSoftmax(1);
+    return Scalars.times(
+        Scalars.dividedBy(
+            klOfLogProbs(teacherLogProbs, studentLogProbs), student.getShape().get(0)),
+        temperature * temperature);
   }
 
   /**
