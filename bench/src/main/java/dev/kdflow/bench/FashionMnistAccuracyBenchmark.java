@@ -11,9 +11,7 @@ import dev.kdflow.api.ModelSpec;
 import dev.kdflow.api.TeacherSpec;
 import dev.kdflow.api.TrainingSpec;
 import dev.kdflow.trainer.ExperimentRunner;
-import dev.kdflow.trainer.training.EpochRecord;
 import dev.kdflow.trainer.training.TrainingOutcome;
-import dev.kdflow.trainer.training.TrainingProgressListener;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,7 +56,9 @@ public final class FashionMnistAccuracyBenchmark {
     long start = System.nanoTime();
     System.out.println("teacher: resnet_small, " + s.teacherEpochs() + " epochs");
     TrainingOutcome teacher =
-        new ExperimentRunner(teacherSpec(s), "teacher").addListener(progress("teacher")).run();
+        new ExperimentRunner(teacherSpec(s), "teacher")
+            .addListener(SeededRuns.progress("teacher"))
+            .run();
     // the student learns from ckpt_best, so that is the teacher accuracy that counts
     double teacherTop1 = teacher.best().value();
     List<Double> alone = new ArrayList<>();
@@ -66,20 +66,20 @@ public final class FashionMnistAccuracyBenchmark {
     for (long seed : s.seeds()) {
       alone.add(
           new ExperimentRunner(studentSpec(s, seed, null), "student-alone-seed" + seed)
-              .addListener(progress("alone seed " + seed))
+              .addListener(SeededRuns.progress("alone seed " + seed))
               .run()
               .lastValid()
               .top1());
       kd.add(
           new ExperimentRunner(
                   studentSpec(s, seed, teacher.bestCheckpoint()), "student-kd-seed" + seed)
-              .addListener(progress("kd seed " + seed))
+              .addListener(SeededRuns.progress("kd seed " + seed))
               .run()
               .lastValid()
               .top1());
     }
-    double aloneMean = mean(alone);
-    double kdMean = mean(kd);
+    double aloneMean = SeededRuns.mean(alone);
+    double kdMean = SeededRuns.mean(kd);
     double gap = teacherTop1 - aloneMean;
     Double recovered = gap > 0 ? (kdMean - aloneMean) / gap : null;
 
@@ -102,9 +102,9 @@ public final class FashionMnistAccuracyBenchmark {
     ArrayNode k = summary.putArray("studentKDTop1");
     kd.forEach(k::add);
     summary.put("studentAloneMean", aloneMean);
-    summary.put("studentAloneStd", std(alone));
+    summary.put("studentAloneStd", SeededRuns.std(alone));
     summary.put("studentKDMean", kdMean);
-    summary.put("studentKDStd", std(kd));
+    summary.put("studentKDStd", SeededRuns.std(kd));
     if (recovered == null) {
       summary.putNull("gapRecovered");
     } else {
@@ -127,11 +127,11 @@ public final class FashionMnistAccuracyBenchmark {
             s.studentEpochs(),
             s.seeds(),
             100 * aloneMean,
-            100 * std(alone),
+            100 * SeededRuns.std(alone),
             s.temperature(),
             s.alpha(),
             100 * kdMean,
-            100 * std(kd),
+            100 * SeededRuns.std(kd),
             recovered == null
                 ? "n/a (student not below teacher)"
                 : String.format(Locale.ROOT, "%.1f %%", 100 * recovered));
@@ -226,35 +226,5 @@ public final class FashionMnistAccuracyBenchmark {
       loss.setDistillationLossCoeff(s.alpha());
     }
     return spec;
-  }
-
-  private static TrainingProgressListener progress(String name) {
-    return new TrainingProgressListener() {
-      @Override
-      public void onEpochEnd(EpochRecord e) {
-        System.out.printf(
-            Locale.ROOT,
-            "%s epoch %d/%d: train loss %.4f, test top-1 %s, %.1f s%n",
-            name,
-            e.epoch(),
-            e.maxEpochs(),
-            e.train().loss(),
-            e.valid() == null ? "-" : String.format(Locale.ROOT, "%.4f", e.valid().top1()),
-            e.epochSeconds());
-      }
-    };
-  }
-
-  private static double mean(List<Double> v) {
-    return v.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
-  }
-
-  private static double std(List<Double> v) {
-    if (v.size() < 2) {
-      return 0;
-    }
-    double m = mean(v);
-    double ss = v.stream().mapToDouble(x -> (x - m) * (x - m)).sum();
-    return Math.sqrt(ss / (v.size() - 1));
   }
 }

@@ -19,8 +19,6 @@ import dev.kdflow.api.TrainingSpec;
 import dev.kdflow.trainer.ExperimentRunner;
 import dev.kdflow.trainer.checkpoint.Weights;
 import dev.kdflow.trainer.models.Models;
-import dev.kdflow.trainer.training.EpochRecord;
-import dev.kdflow.trainer.training.TrainingProgressListener;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -292,7 +290,7 @@ public final class KDMethodsBenchmark {
           KDExperimentSpec spec = studentSpec(s, student, seed, method, teacherCkpt);
           top1.add(train(spec, run).lastValid().top1());
         }
-        double mean = mean(top1);
+        double mean = SeededRuns.mean(top1);
         if ("alone".equals(methodName)) {
           aloneMean = mean;
         }
@@ -306,7 +304,7 @@ public final class KDMethodsBenchmark {
         ArrayNode values = m.putArray("top1");
         top1.forEach(values::add);
         m.put("mean", mean);
-        m.put("std", std(top1));
+        m.put("std", SeededRuns.std(top1));
         if (recovered != null) {
           m.put("gapRecovered", recovered);
         }
@@ -322,7 +320,7 @@ public final class KDMethodsBenchmark {
                 method.settings(),
                 perSeed,
                 100 * mean,
-                100 * std(top1),
+                100 * SeededRuns.std(top1),
                 recovered == null ? "–" : String.format(Locale.ROOT, "%.1f %%", 100 * recovered)));
         json.writeValue(s.out().resolve("summary.json").toFile(), summary);
         Files.writeString(s.out().resolve("summary.md"), md);
@@ -387,7 +385,7 @@ public final class KDMethodsBenchmark {
 
   private static dev.kdflow.trainer.training.TrainingOutcome train(
       KDExperimentSpec spec, String name) {
-    return new ExperimentRunner(spec, name).addListener(progress(name)).run();
+    return new ExperimentRunner(spec, name).addListener(SeededRuns.progress(name)).run();
   }
 
   /** ckpt_best's metric of a finished run (resuming it trains nothing). */
@@ -486,37 +484,7 @@ public final class KDMethodsBenchmark {
     }
   }
 
-  private static TrainingProgressListener progress(String name) {
-    return new TrainingProgressListener() {
-      @Override
-      public void onEpochEnd(EpochRecord e) {
-        System.out.printf(
-            Locale.ROOT,
-            "%s epoch %d/%d: train loss %.4f, test top-1 %s, %.1f s%n",
-            name,
-            e.epoch(),
-            e.maxEpochs(),
-            e.train().loss(),
-            e.valid() == null ? "-" : String.format(Locale.ROOT, "%.4f", e.valid().top1()),
-            e.epochSeconds());
-      }
-    };
-  }
-
   private static String fmt(double v) {
     return String.format(Locale.ROOT, "%.2f", v);
-  }
-
-  static double mean(List<Double> v) {
-    return v.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
-  }
-
-  static double std(List<Double> v) {
-    if (v.size() < 2) {
-      return 0;
-    }
-    double m = mean(v);
-    double ss = v.stream().mapToDouble(x -> (x - m) * (x - m)).sum();
-    return Math.sqrt(ss / (v.size() - 1));
   }
 }
