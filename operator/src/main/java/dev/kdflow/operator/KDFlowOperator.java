@@ -9,6 +9,7 @@ import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.ConfigurationServiceOverrider;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
+import io.javaoperatorsdk.operator.processing.retry.GenericRetry;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -23,6 +24,19 @@ import org.slf4j.LoggerFactory;
 /** The kdflow operator process: reconciles KDExperiments into training Jobs. */
 public final class KDFlowOperator {
   private static final Logger LOG = LoggerFactory.getLogger(KDFlowOperator.class);
+
+  /**
+   * How a failed reconciliation is retried: 2 s, then ×1.5 up to one minute, and never given up.
+   * JOSDK's default stops after 5 attempts and waits for the next event, which may never come: an
+   * experiment whose Job could not be created (an API server restarting, a quota lifted meanwhile)
+   * would stay Pending for good.
+   */
+  static final GenericRetry RETRY =
+      new GenericRetry()
+          .setInitialInterval(Duration.ofSeconds(2))
+          .setIntervalMultiplier(1.5)
+          .setMaxInterval(Duration.ofMinutes(1).toMillis())
+          .withoutMaxAttempts();
 
   private final Operator operator;
   private final KDExperimentReconciler reconciler;
@@ -92,7 +106,7 @@ public final class KDFlowOperator {
     operator.register(
         reconciler,
         c -> {
-          c.withName("kdexperiment");
+          c.withName("kdexperiment").withRetry(RETRY);
           if (config.watchNamespaces().isEmpty()) {
             c.watchingAllNamespaces();
           } else {

@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.javaoperatorsdk.operator.api.config.ConfigurationService;
+import io.javaoperatorsdk.operator.processing.retry.RetryExecution;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.Set;
@@ -70,5 +71,28 @@ class KDFlowOperatorTest {
             .getInformerConfig()
             .getNamespaces();
     assertThat(namespaces).isEqualTo(Set.of("team-a", "team-b"));
+  }
+
+  @Test
+  void aFailingReconciliationIsRetriedForeverAtMostAMinuteApart() {
+    KDFlowOperator kdflow =
+        KDFlowOperator.create(config(false, Set.of()), client, new SimpleMeterRegistry(), o -> {});
+    RetryExecution retry =
+        kdflow
+            .operator()
+            .getRegisteredController("kdexperiment")
+            .orElseThrow()
+            .getConfiguration()
+            .getRetry()
+            .initExecution();
+    long total = 0;
+    for (int attempt = 1; attempt <= 1_000; attempt++) {
+      long delay = retry.nextDelay().orElseThrow(() -> new AssertionError("gave up"));
+      assertThat(delay).isBetween(2_000L, 60_000L);
+      total += delay;
+    }
+    // a day's worth of attempts later it still retries, once a minute
+    assertThat(total).isGreaterThan(Duration.ofHours(16).toMillis());
+    assertThat(retry.nextDelay()).contains(60_000L);
   }
 }

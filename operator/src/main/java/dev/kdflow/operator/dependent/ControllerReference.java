@@ -31,9 +31,17 @@ public final class ControllerReference {
     child.getMetadata().setOwnerReferences(new ArrayList<>(List.of(ref)));
   }
 
-  /** The one object of {@code candidates} that this experiment owns (by UID), if any. */
-  public static <R extends HasMetadata> Optional<R> ownedBy(Set<R> candidates, KDExperiment kdx) {
-    return candidates.stream().filter(r -> isOwnedBy(r, kdx)).findFirst();
+  /**
+   * The object named {@code name} among {@code candidates} that this experiment owns (by UID), if
+   * any. Both are checked on every candidate: an experiment owns several objects of one kind (the
+   * training Job and the precompute Job), and the first owned one of a set is any of them.
+   */
+  public static <R extends HasMetadata> Optional<R> ownedBy(
+      Set<R> candidates, KDExperiment kdx, String name) {
+    return candidates.stream()
+        .filter(r -> name.equals(r.getMetadata().getName()))
+        .filter(r -> isOwnedBy(r, kdx))
+        .findFirst();
   }
 
   /** True when {@code child} has an owner reference to this experiment's UID. */

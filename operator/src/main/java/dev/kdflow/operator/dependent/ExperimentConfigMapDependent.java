@@ -46,7 +46,7 @@ public class ExperimentConfigMapDependent
       Set<ConfigMap> secondaryServerResources,
       KDExperiment primary,
       Context<KDExperiment> context) {
-    return ControllerReference.ownedBy(secondaryServerResources, primary)
-        .filter(r -> r.getMetadata().getName().equals(ChildNames.configMap(primary)));
+    return ControllerReference.ownedBy(
+        secondaryServerResources, primary, ChildNames.configMap(primary));
   }
 }

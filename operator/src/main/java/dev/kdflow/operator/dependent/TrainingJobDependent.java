@@ -105,7 +105,6 @@ public class TrainingJobDependent extends CRUDKubernetesDependentResource<Job, K
   @Override
   protected Optional<Job> selectTargetSecondaryResource(
       Set<Job> secondaryServerResources, KDExperiment primary, Context<KDExperiment> context) {
-    return ControllerReference.ownedBy(secondaryServerResources, primary)
-        .filter(r -> r.getMetadata().getName().equals(ChildNames.job(primary)));
+    return ControllerReference.ownedBy(secondaryServerResources, primary, ChildNames.job(primary));
   }
 }

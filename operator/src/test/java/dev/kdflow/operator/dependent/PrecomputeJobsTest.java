@@ -9,6 +9,8 @@ import dev.kdflow.api.PrecomputeSpec;
 import dev.kdflow.operator.testing.Experiments;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import java.util.LinkedHashSet;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The soft-label precompute's Indexed Job: the training pod with the precompute command. */
@@ -99,6 +101,25 @@ class PrecomputeJobsTest {
     assertThat(PrecomputeJobs.isOwnPrecompute(ChildResources.job(kdx, "image"), kdx))
         .as("the training Job is not a precompute Job")
         .isFalse();
+  }
+
+  /**
+   * The experiment owns two Jobs; the training Job's dependent must find its own whichever the
+   * cache lists first, or it would apply a Job that exists (a 409 on every reconciliation).
+   */
+  @Test
+  void theTrainingJobIsFoundNextToThePrecomputeJobWhicheverComesFirst() {
+    kdx.getMetadata().setUid("uid-1");
+    Job pre = PrecomputeJobs.job(withPrecompute(2, null), "registry/kdflow-trainer:1");
+    Job training = ChildResources.job(kdx, "registry/kdflow-trainer:1");
+    ControllerReference.set(training, kdx);
+    for (List<Job> order : List.of(List.of(pre, training), List.of(training, pre))) {
+      assertThat(
+              new TrainingJobDependent()
+                  .selectTargetSecondaryResource(new LinkedHashSet<>(order), kdx, null))
+          .as("listed as %s", order.stream().map(j -> j.getMetadata().getName()).toList())
+          .containsSame(training);
+    }
   }
 
   @Test

@@ -191,15 +191,7 @@ class EndToEndIT {
   }
 
   KDExperimentStatus awaitStatus(String name, Predicate<KDExperimentStatus> p) {
-    await()
-        .atMost(RUN)
-        .pollInterval(Duration.ofMillis(100))
-        .until(
-            () -> {
-              KDExperiment k = experiment(name);
-              return k != null && k.getStatus() != null && p.test(k.getStatus());
-            });
-    return experiment(name).getStatus();
+    return kubelet.awaitStatus(name, p, RUN);
   }
 
   static Predicate<KDExperimentStatus> phase(Phase phase) {

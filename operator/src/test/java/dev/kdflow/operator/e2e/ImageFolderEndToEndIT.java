@@ -1,7 +1,6 @@
 package dev.kdflow.operator.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -179,19 +178,7 @@ class ImageFolderEndToEndIT {
     KDExperiment kdx = Serialization.unmarshal(KD.formatted(name, teacher), KDExperiment.class);
     kdx.getMetadata().setNamespace(ns);
     client.resources(KDExperiment.class).inNamespace(ns).resource(kdx).create();
-    await()
-        .atMost(RUN)
-        .pollInterval(Duration.ofMillis(200))
-        .until(
-            () -> {
-              KDExperiment k =
-                  client.resources(KDExperiment.class).inNamespace(ns).withName(name).get();
-              return k.getStatus() != null
-                  && k.getStatus().getPhase() != null
-                  && k.getStatus().getPhase().isTerminal();
-            });
-    KDExperimentStatus s =
-        client.resources(KDExperiment.class).inNamespace(ns).withName(name).get().getStatus();
+    KDExperimentStatus s = kubelet.awaitFinished(name, RUN);
     List<LocalPod> pods = kubelet.podsOf(name);
     assertThat(s.getPhase())
         .as(

@@ -1,11 +1,18 @@
 package dev.kdflow.operator.e2e;
 
+import static org.awaitility.Awaitility.await;
+
+import dev.kdflow.api.KDExperiment;
+import dev.kdflow.api.KDExperimentStatus;
 import dev.kdflow.api.trainer.TrainerReport;
 import dev.kdflow.operator.testing.ControlPlane;
 import dev.kdflow.operator.testing.Kubelet;
 import dev.kdflow.operator.trainer.HttpTrainerStatusSource;
 import dev.kdflow.operator.trainer.TrainerStatusSource;
+import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.io.IOException;
@@ -26,6 +33,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+import org.awaitility.core.ConditionTimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -70,6 +80,7 @@ final class LocalKubelet implements AutoCloseable {
     final String startedAt;
     volatile boolean deleting;
     volatile boolean ended;
+    volatile boolean reportedRunning;
 
     LocalPod(Pod pod, PodSandbox sandbox, Process process, String startedAt) {
       this.name = pod.getMetadata().getName();
@@ -121,6 +132,123 @@ final class LocalKubelet implements AutoCloseable {
                                 + p.sandbox.statusPort
                                 + "/status")),
         Duration.ofSeconds(1));
+  }
+
+  /**
+   * Waits until the experiment's status satisfies the predicate and returns that status. On timeout
+   * the failure says where everything stood ({@link #describe}): an end-to-end run that hangs on a
+   * build machine leaves nothing else to read.
+   */
+  KDExperimentStatus awaitStatus(
+      String experiment, Predicate<KDExperimentStatus> wanted, Duration timeout) {
+    KDExperimentStatus[] seen = new KDExperimentStatus[1];
+    try {
+      await()
+          .atMost(timeout)
+          .pollInterval(Duration.ofMillis(100))
+          .until(
+              () -> {
+                KDExperiment k =
+                    client
+                        .resources(KDExperiment.class)
+                        .inNamespace(namespace)
+                        .withName(experiment)
+                        .get();
+                seen[0] = k == null ? null : k.getStatus();
+                return seen[0] != null && wanted.test(seen[0]);
+              });
+    } catch (ConditionTimeoutException e) {
+      String state = describe(experiment);
+      LOG.warn("{} not reached within {}: {}", experiment, timeout, state);
+      throw new AssertionError(
+          experiment + ": wanted status not reached within " + timeout + "; " + state, e);
+    }
+    return seen[0];
+  }
+
+  /** Waits until the experiment's phase is terminal (Succeeded or Failed). */
+  KDExperimentStatus awaitFinished(String experiment, Duration timeout) {
+    return awaitStatus(experiment, s -> s.getPhase() != null && s.getPhase().isTerminal(), timeout);
+  }
+
+  /**
+   * One line on where an experiment stands: its phase and Ready condition, every Job of the
+   * namespace (counts, conditions, completed indexes), every pod as the API server holds it and as
+   * it runs here (alive, exit code, last log line).
+   */
+  String describe(String experiment) {
+    StringBuilder b = new StringBuilder();
+    try {
+      KDExperiment k =
+          client.resources(KDExperiment.class).inNamespace(namespace).withName(experiment).get();
+      KDExperimentStatus s = k == null ? null : k.getStatus();
+      b.append("experiment: ")
+          .append(s == null ? "no status" : s.getPhase())
+          .append(
+              s == null
+                  ? ""
+                  : s.getConditions().stream()
+                      .map(
+                          c -> c.getType() + "=" + c.getStatus() + "/" + c.getReason() + message(c))
+                      .collect(Collectors.joining(", ", " [", "]")));
+      b.append("; jobs: ");
+      for (Job j : client.batch().v1().jobs().inNamespace(namespace).list().getItems()) {
+        var js = j.getStatus();
+        b.append(j.getMetadata().getName())
+            .append(j.getMetadata().getDeletionTimestamp() == null ? "" : " (deleting)")
+            .append(
+                js == null
+                    ? " no status"
+                    : " active="
+                        + js.getActive()
+                        + " succeeded="
+                        + js.getSucceeded()
+                        + " failed="
+                        + js.getFailed()
+                        + " completed="
+                        + js.getCompletedIndexes()
+                        + (js.getConditions() == null
+                            ? ""
+                            : js.getConditions().stream()
+                                .map(JobCondition::getType)
+                                .collect(Collectors.joining(",", " ", ""))))
+            .append("; ");
+      }
+      b.append("pods: ");
+      for (Pod p : client.pods().inNamespace(namespace).list().getItems()) {
+        String name = p.getMetadata().getName();
+        LocalPod local = pods.get(name);
+        b.append(name)
+            .append(' ')
+            .append(p.getStatus() == null ? "?" : p.getStatus().getPhase())
+            .append(p.getSpec().getNodeName() == null ? " unbound" : "")
+            .append(p.getMetadata().getDeletionTimestamp() == null ? "" : " deleting")
+            .append(local == null ? " not started here" : " here: " + localState(local))
+            .append("; ");
+      }
+    } catch (RuntimeException e) {
+      b.append(" (could not read further: ").append(e).append(')');
+    }
+    b.append("kubelet errors: ").append(errors);
+    return b.toString();
+  }
+
+  private static String message(Condition c) {
+    return c.getMessage() == null ? "" : " \"" + c.getMessage() + "\"";
+  }
+
+  private static String localState(LocalPod p) {
+    if (p.process.isAlive()) {
+      return "running" + (p.reportedRunning ? "" : " (Running not yet written)");
+    }
+    String last = "";
+    try {
+      List<String> lines = Files.readAllLines(p.sandbox.log);
+      last = lines.isEmpty() ? "" : " last log line: " + lines.get(lines.size() - 1);
+    } catch (IOException e) {
+      last = " (log unreadable)";
+    }
+    return "exit " + p.process.exitValue() + (p.ended ? "" : " (exit not yet written)") + last;
   }
 
   /** Every pod of the Job started here, oldest first. */
@@ -251,18 +379,29 @@ final class LocalKubelet implements AutoCloseable {
       return;
     }
     if (local == null) {
-      start(pod);
-    } else if (!local.ended && !local.process.isAlive()) {
-      local.ended = true;
-      int exit = local.process.exitValue();
-      logExit(name, local, exit);
-      statusWriter.terminated(
-          pod,
-          exit,
-          exit == 0 ? "Completed" : "Error",
-          terminationMessage(local, exit),
-          local.startedAt);
+      local = start(pod);
     }
+    if (local.ended) {
+      return;
+    }
+    // A status write that fails (the API server busy, the pod changed meanwhile) is retried in the
+    // next round: only a written status counts as reported, or the pod would stay Running forever.
+    if (local.process.isAlive()) {
+      if (!local.reportedRunning) {
+        statusWriter.running(pod, local.startedAt);
+        local.reportedRunning = true;
+      }
+      return;
+    }
+    int exit = local.process.exitValue();
+    statusWriter.terminated(
+        pod,
+        exit,
+        exit == 0 ? "Completed" : "Error",
+        terminationMessage(local, exit),
+        local.startedAt);
+    local.ended = true;
+    logExit(name, local, exit);
   }
 
   /**
@@ -301,7 +440,7 @@ final class LocalKubelet implements AutoCloseable {
         .delete();
   }
 
-  private void start(Pod pod) throws IOException {
+  private LocalPod start(Pod pod) throws IOException {
     String name = pod.getMetadata().getName();
     PodSandbox sandbox =
         PodSandbox.prepare(
@@ -323,7 +462,7 @@ final class LocalKubelet implements AutoCloseable {
     LocalPod local = new LocalPod(pod, sandbox, process, started);
     pods.put(name, local);
     LOG.info("pod {}: {} (status port {})", name, sandbox.command, sandbox.statusPort);
-    statusWriter.running(pod, started);
+    return local;
   }
 
   /**

@@ -1,7 +1,6 @@
 package dev.kdflow.operator.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import dev.kdflow.api.KDExperiment;
 import dev.kdflow.api.KDExperimentStatus;
@@ -135,17 +134,7 @@ class PrecomputeEndToEndIT {
                 });
     try {
       client.resources(KDExperiment.class).inNamespace(ns).resource(kdx).create();
-      await()
-          .atMost(RUN)
-          .pollInterval(Duration.ofMillis(200))
-          .until(
-              () -> {
-                KDExperiment k = experiment(name);
-                return k != null
-                    && k.getStatus() != null
-                    && k.getStatus().getPhase() != null
-                    && k.getStatus().getPhase().isTerminal();
-              });
+      kubelet.awaitFinished(name, RUN);
     } finally {
       watch.close();
     }

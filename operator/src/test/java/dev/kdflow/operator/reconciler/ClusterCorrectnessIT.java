@@ -540,6 +540,19 @@ class ClusterCorrectnessIT {
                 events("refused").stream()
                     .anyMatch(e -> "ResourceQuotaExceeded".equals(e.getReason())));
     assertThat(job("refused")).isNull();
+
+    // the quota lifted, the operator's retries (which never give up) create the Job unprompted
+    ns.client().resourceQuotas().inNamespace(ns.name()).withName("no-jobs").delete();
+    await().atMost(Duration.ofMinutes(2)).until(() -> job("refused") != null);
+    await()
+        .atMost(TIMEOUT)
+        .until(
+            () ->
+                experiment("refused")
+                    .getStatus()
+                    .condition("Ready")
+                    .map(c -> !"ResourceQuotaExceeded".equals(c.getReason()))
+                    .orElse(false));
   }
 
   @Test
