@@ -9,14 +9,10 @@ import dev.kdflow.api.KDExperiment;
 import dev.kdflow.api.KDExperimentStatus;
 import dev.kdflow.api.KDExperimentStatus.Phase;
 import dev.kdflow.api.trainer.TrainerReport;
-import dev.kdflow.operator.KDFlowOperator;
 import dev.kdflow.operator.e2e.LocalKubelet.LocalPod;
-import dev.kdflow.operator.testing.ControlPlane;
 import dev.kdflow.operator.testing.RealCluster;
-import dev.kdflow.operator.testing.RealCluster.TestNamespace;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
@@ -28,15 +24,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The operator and the real trainer together on the real control plane: the operator runs with
@@ -96,86 +88,23 @@ class EndToEndIT {
         dataset: {type: fashionMnist, path: "%s", trainLimit: 6000, validLimit: 500, batchSize: 32}
       """;
 
-  static KubernetesClient client;
-  static String ns;
-  static ControlPlane plane;
-  @TempDir static Path work;
-  static TrainerDistribution image;
+  @RegisterExtension static final LocalCluster cluster = new LocalCluster();
   static Path teacher;
-  static LocalKubelet kubelet;
 
-  KDFlowOperator operator;
-
-  /** Checks the distribution and trains the teacher, with the launcher, outside the cluster. */
+  /** Trains the teacher, with the launcher, outside the cluster. */
   @BeforeAll
-  static void trainTeacher(TestNamespace namespace, ControlPlane controlPlane) throws Exception {
-    client = namespace.client();
-    ns = namespace.name();
-    plane = controlPlane;
-    image = TrainerDistribution.locate();
-    if (!image.ready()) {
-      return; // each test reports the skip and why (an assumption here would hide it)
+  static void trainTeacher() throws Exception {
+    if (cluster.ready()) {
+      teacher = cluster.trainTeacher(TEACHER.formatted(data()), "teacher");
     }
-    teacher = trainTeacher(image, work);
-    kubelet = new LocalKubelet(client, ns, work.resolve("cluster"), image).start();
-  }
-
-  /**
-   * Trains the e2e teacher with the distribution's launcher, outside the cluster, under {@code
-   * work}; returns its {@code ckpt_best}.
-   */
-  static Path trainTeacher(TrainerDistribution image, Path work) throws Exception {
-    Path yaml = Files.writeString(work.resolve("teacher.yaml"), TEACHER.formatted(data()));
-    Path log = work.resolve("teacher.log");
-    ProcessBuilder pb =
-        new ProcessBuilder(
-                image.launcher().toString(),
-                "run",
-                yaml.toString(),
-                "checkpoints.rootDir=" + work.resolve("teachers"))
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile());
-    pb.environment().clear();
-    pb.environment().putAll(image.imageEnvironment());
-    Process p = pb.start();
-    assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("teacher trained in time").isTrue();
-    assertThat(p.exitValue()).as(Files.readString(log)).isZero();
-    return work.resolve("teachers/teacher/ckpt_best");
-  }
-
-  @AfterAll
-  static void stopKubelet() {
-    if (kubelet != null) {
-      kubelet.close();
-    }
-  }
-
-  @BeforeEach
-  void startOperator() {
-    image.assumeBuilt();
-    operator = newOperator();
-  }
-
-  @AfterEach
-  void stopOperator() {
-    if (operator != null) {
-      operator.operator().stop();
-    }
-    if (kubelet != null) {
-      assertThat(kubelet.errors()).as("kubelet errors").isEmpty();
-    }
-  }
-
-  KDFlowOperator newOperator() {
-    return plane.startOperator(ns, kubelet.statusSource(), Duration.ofMillis(300));
   }
 
   KDExperiment experiment(String name) {
-    return client.resources(KDExperiment.class).inNamespace(ns).withName(name).get();
+    return cluster.experiments().withName(name).get();
   }
 
   Job job(String name) {
-    return client.batch().v1().jobs().inNamespace(ns).withName(name).get();
+    return cluster.jobs().withName(name).get();
   }
 
   static String data() {
@@ -185,13 +114,13 @@ class EndToEndIT {
   KDExperiment create(String name, Consumer<KDExperiment> change) {
     KDExperiment kdx =
         Serialization.unmarshal(KD.formatted(name, teacher, data()), KDExperiment.class);
-    kdx.getMetadata().setNamespace(ns);
+    kdx.getMetadata().setNamespace(cluster.namespace());
     change.accept(kdx);
-    return client.resources(KDExperiment.class).inNamespace(ns).resource(kdx).create();
+    return cluster.experiments().resource(kdx).create();
   }
 
   KDExperimentStatus awaitStatus(String name, Predicate<KDExperimentStatus> p) {
-    return kubelet.awaitStatus(name, p, RUN);
+    return cluster.kubelet().awaitStatus(name, p, RUN);
   }
 
   static Predicate<KDExperimentStatus> phase(Phase phase) {
@@ -203,8 +132,8 @@ class EndToEndIT {
   }
 
   LocalPod awaitRunningPod(String job) {
-    await().atMost(RUN).until(() -> kubelet.running(job).isPresent());
-    return kubelet.running(job).get();
+    await().atMost(RUN).until(() -> cluster.kubelet().running(job).isPresent());
+    return cluster.kubelet().running(job).get();
   }
 
   /** Waits until the trainer reports what the predicate wants; returns that report. */
@@ -215,7 +144,7 @@ class EndToEndIT {
         .pollInterval(Duration.ofMillis(20))
         .until(
             () -> {
-              Optional<TrainerReport> r = kubelet.report(pod).filter(p);
+              Optional<TrainerReport> r = cluster.kubelet().report(pod).filter(p);
               r.ifPresent(x -> seen[0] = x);
               return r.isPresent();
             });
@@ -233,7 +162,7 @@ class EndToEndIT {
 
   /** The experiment's directory on its claim. */
   Path experimentDir(String name) {
-    return kubelet.claim(name + "-checkpoints").resolve(name);
+    return cluster.kubelet().claim(name + "-checkpoints").resolve(name);
   }
 
   /** The epochs with an epoch record in metrics.jsonl, in file order. */
@@ -264,9 +193,8 @@ class EndToEndIT {
 
     StatusLog(String name) {
       watch =
-          client
-              .resources(KDExperiment.class)
-              .inNamespace(ns)
+          cluster
+              .experiments()
               .withName(name)
               .watch(
                   new Watcher<>() {
@@ -310,13 +238,13 @@ class EndToEndIT {
     assertThat(s.getProgress().getPercent()).isEqualTo(100.0);
     assertThat(s.getProgress().getEtaSeconds()).isNull();
     assertThat(s.getAttempt().getRestarts()).isZero();
-    assertThat(kubelet.podsOf("happy")).hasSize(1);
+    assertThat(cluster.kubelet().podsOf("happy")).hasSize(1);
 
     // ckpt_best: the location works, and its sidecar says what the status says
     assertThat(s.getCheckpoints().getBest().getPvcPath())
         .isEqualTo("pvc://happy-checkpoints/happy/ckpt_best");
     assertThat(s.getCheckpoints().getBest().getPath()).isEqualTo("/checkpoints/happy/ckpt_best");
-    Path best = kubelet.resolve(s.getCheckpoints().getBest().getPvcPath());
+    Path best = cluster.kubelet().resolve(s.getCheckpoints().getBest().getPvcPath());
     assertThat(best.resolve("model.safetensors")).isRegularFile();
     JsonNode info = jsonFile(best.resolve("checkpoint.json"));
     assertThat(s.getCheckpoints().getBest().getEpoch()).isEqualTo(info.get("epoch").asInt());
@@ -328,7 +256,7 @@ class EndToEndIT {
     }
 
     // ckpt_latest: the end of training, with the last validation
-    Path latest = kubelet.resolve(s.getCheckpoints().getLatest().getPvcPath());
+    Path latest = cluster.kubelet().resolve(s.getCheckpoints().getLatest().getPvcPath());
     JsonNode state = jsonFile(latest.resolve("state.json"));
     assertThat(state.get("epoch").asInt()).isEqualTo(3);
     assertThat(s.getCheckpoints().getLatest().getEpoch()).isEqualTo(3);
@@ -349,11 +277,11 @@ class EndToEndIT {
     create("killed", k -> {});
     LocalPod first = awaitRunningPod("killed");
     TrainerReport before = awaitTrainer(first, EndToEndIT::midEpoch);
-    kubelet.kill(first);
+    cluster.kubelet().kill(first);
 
     KDExperimentStatus s = awaitStatus("killed", phase(Phase.SUCCEEDED));
     assertThat(first.process.exitValue()).isEqualTo(137);
-    assertThat(kubelet.podsOf("killed")).hasSize(2);
+    assertThat(cluster.kubelet().podsOf("killed")).hasSize(2);
     assertThat(s.getAttempt().getRestarts()).isEqualTo(1);
     assertThat(s.getAttempt().getResumedFrom())
         .as("the epoch of ckpt_latest when it was killed")
@@ -384,7 +312,7 @@ class EndToEndIT {
                     && st.getProgress().getStep() > 0);
     String jobUid = job("steady").getMetadata().getUid();
 
-    operator.operator().stop();
+    cluster.stopOperator();
     // training goes on without an operator
     TrainerReport meanwhile =
         awaitTrainer(
@@ -393,23 +321,15 @@ class EndToEndIT {
         .as("nobody updates the status")
         .isLessThan(meanwhile.getEpoch());
 
-    operator = newOperator();
+    cluster.restartOperator();
     KDExperimentStatus s =
         awaitStatus("steady", st -> st.getProgress().getEpoch() >= meanwhile.getEpoch());
     assertThat(s.getStartTime()).isEqualTo(running.getStartTime());
     s = awaitStatus("steady", phase(Phase.SUCCEEDED));
-    List<Job> jobs =
-        client
-            .batch()
-            .v1()
-            .jobs()
-            .inNamespace(ns)
-            .withLabel("kdflow.dev/experiment", "steady")
-            .list()
-            .getItems();
+    List<Job> jobs = cluster.jobs().withLabel("kdflow.dev/experiment", "steady").list().getItems();
     assertThat(jobs).hasSize(1);
     assertThat(jobs.get(0).getMetadata().getUid()).isEqualTo(jobUid);
-    assertThat(kubelet.podsOf("steady")).hasSize(1);
+    assertThat(cluster.kubelet().podsOf("steady")).hasSize(1);
     assertThat(s.getAttempt().getNumber()).isEqualTo(1);
     assertThat(s.getProgress().getSummary()).isEqualTo("3/3");
   }
@@ -438,7 +358,7 @@ class EndToEndIT {
     await()
         .during(Duration.ofSeconds(1))
         .atMost(Duration.ofSeconds(5))
-        .until(() -> kubelet.podsOf("no-data").size() == 1);
+        .until(() -> cluster.kubelet().podsOf("no-data").size() == 1);
     assertThat(job.getStatus().getFailed()).isEqualTo(1);
   }
 
@@ -454,17 +374,20 @@ class EndToEndIT {
     assertThat(condition(s, "Ready")).isEqualTo("False");
     await()
         .atMost(RUN)
-        .until(() -> client.pods().inNamespace(ns).withName(first.name).get() == null);
+        .until(
+            () ->
+                cluster.client().pods().inNamespace(cluster.namespace()).withName(first.name).get()
+                    == null);
     assertThat(first.process.isAlive()).isFalse();
     assertThat(first.process.exitValue()).as("SIGTERM: a clean stop").isEqualTo(143);
-    assertThat(kubelet.running("pausable")).isEmpty();
+    assertThat(cluster.kubelet().running("pausable")).isEmpty();
     int saved =
         jsonFile(experimentDir("pausable").resolve("ckpt_latest/state.json")).get("epoch").asInt();
     assertThat(saved).isBetween(1, 2);
 
     setSuspend("pausable", false);
     s = awaitStatus("pausable", phase(Phase.SUCCEEDED));
-    assertThat(kubelet.podsOf("pausable")).hasSize(2);
+    assertThat(cluster.kubelet().podsOf("pausable")).hasSize(2);
     assertThat(s.getAttempt().getResumedFrom()).isEqualTo(saved);
     assertThat(s.getAttempt().getRestarts()).as("a suspension is no failure").isZero();
     assertThat(condition(s, "Suspended")).isEqualTo("False");
@@ -477,9 +400,8 @@ class EndToEndIT {
    * status writes while the trainer reports progress cannot make the change fail with a conflict.
    */
   void setSuspend(String name, boolean suspend) {
-    client
-        .resources(KDExperiment.class)
-        .inNamespace(ns)
+    cluster
+        .experiments()
         .withName(name)
         .patch(
             io.fabric8.kubernetes.client.dsl.base.PatchContext.of(

@@ -7,16 +7,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kdflow.api.KDExperiment;
 import dev.kdflow.api.KDExperimentStatus;
 import dev.kdflow.api.KDExperimentStatus.Phase;
-import dev.kdflow.operator.KDFlowOperator;
 import dev.kdflow.operator.e2e.LocalKubelet.LocalPod;
-import dev.kdflow.operator.testing.ControlPlane;
 import dev.kdflow.operator.testing.RealCluster;
-import dev.kdflow.operator.testing.RealCluster.TestNamespace;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -27,15 +23,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A dataset on its own read-only claim: an ImageFolder (two classes of 16x16 PNGs, generated here)
@@ -102,64 +94,29 @@ class ImageFolderEndToEndIT {
           - {name: dataset, mountPath: /data, readOnly: true}
       """;
 
-  static KubernetesClient client;
-  static String ns;
-  static ControlPlane plane;
-  @TempDir static Path work;
-  static TrainerDistribution image;
+  @RegisterExtension static final LocalCluster cluster = new LocalCluster();
   static Path teacher;
   static Path data;
-  static LocalKubelet kubelet;
-
-  KDFlowOperator operator;
 
   /** Writes the ImageFolder onto the claim's directory and trains the teacher on it, locally. */
   @BeforeAll
-  static void prepare(TestNamespace namespace, ControlPlane controlPlane) throws Exception {
-    client = namespace.client();
-    ns = namespace.name();
-    plane = controlPlane;
-    image = TrainerDistribution.locate();
-    if (!image.ready()) {
+  static void prepare() throws Exception {
+    if (!cluster.ready()) {
       return; // each test reports the skip and why
     }
-    kubelet = new LocalKubelet(client, ns, work.resolve("cluster"), image);
-    data = kubelet.claim("shapes").resolve("shapes");
+    data = cluster.kubelet().claim("shapes").resolve("shapes");
     writeImages(data.resolve("train"), PER_CLASS, 1);
     writeImages(data.resolve("val"), 16, 2);
-    teacher = trainTeacher();
-    kubelet.start();
-  }
-
-  @AfterAll
-  static void stopKubelet() {
-    if (kubelet != null) {
-      kubelet.close();
-    }
-  }
-
-  @BeforeEach
-  void startOperator() {
-    image.assumeBuilt();
-    operator = plane.startOperator(ns, kubelet.statusSource(), Duration.ofMillis(300));
-  }
-
-  @AfterEach
-  void stopOperator() {
-    if (operator != null) {
-      operator.operator().stop();
-    }
-    if (kubelet != null) {
-      assertThat(kubelet.errors()).as("kubelet errors").isEmpty();
-    }
+    teacher = cluster.trainTeacher(TEACHER.formatted(data), "shapes-teacher");
   }
 
   @Test
   void anImageFolderOnItsOwnReadOnlyClaimTrainsFromAKDExperiment() throws Exception {
     String name = "shapes-kd";
-    client
+    cluster
+        .client()
         .persistentVolumeClaims()
-        .inNamespace(ns)
+        .inNamespace(cluster.namespace())
         .resource(
             new PersistentVolumeClaimBuilder()
                 .withNewMetadata()
@@ -176,10 +133,10 @@ class ImageFolderEndToEndIT {
     Map<String, String> before = snapshot(data);
 
     KDExperiment kdx = Serialization.unmarshal(KD.formatted(name, teacher), KDExperiment.class);
-    kdx.getMetadata().setNamespace(ns);
-    client.resources(KDExperiment.class).inNamespace(ns).resource(kdx).create();
-    KDExperimentStatus s = kubelet.awaitFinished(name, RUN);
-    List<LocalPod> pods = kubelet.podsOf(name);
+    kdx.getMetadata().setNamespace(cluster.namespace());
+    cluster.experiments().resource(kdx).create();
+    KDExperimentStatus s = cluster.kubelet().awaitFinished(name, RUN);
+    List<LocalPod> pods = cluster.kubelet().podsOf(name);
     assertThat(s.getPhase())
         .as(
             "%s; trainer log: %s",
@@ -189,17 +146,7 @@ class ImageFolderEndToEndIT {
     assertThat(s.getMetrics().getBest().getTop1()).isNotNull();
 
     // the Job's pod: the claim as a read-only volume, mounted read-only at /data
-    PodSpec pod =
-        client
-            .batch()
-            .v1()
-            .jobs()
-            .inNamespace(ns)
-            .withName(name)
-            .get()
-            .getSpec()
-            .getTemplate()
-            .getSpec();
+    PodSpec pod = cluster.jobs().withName(name).get().getSpec().getTemplate().getSpec();
     assertThat(pod.getVolumes())
         .filteredOn(v -> v.getName().equals("dataset"))
         .singleElement()
@@ -220,8 +167,8 @@ class ImageFolderEndToEndIT {
 
     // one pod, which saw the claim read-only and streamed all of it
     assertThat(pods).hasSize(1);
-    assertThat(pods.get(0).sandbox.readOnly).containsExactly(kubelet.claim("shapes"));
-    Path experimentDir = kubelet.claim(name + "-checkpoints").resolve(name);
+    assertThat(pods.get(0).sandbox.readOnly).containsExactly(cluster.kubelet().claim("shapes"));
+    Path experimentDir = cluster.kubelet().claim(name + "-checkpoints").resolve(name);
     JsonNode start =
         JSON.readTree(Files.readAllLines(experimentDir.resolve("metrics.jsonl")).get(0));
     assertThat(start.get("trainSize").asInt()).isEqualTo(2 * PER_CLASS);
@@ -229,29 +176,9 @@ class ImageFolderEndToEndIT {
 
     // the trainer wrote nothing next to the data (no index, no cache) and changed nothing there
     assertThat(snapshot(data)).isEqualTo(before);
-    try (Stream<Path> claim = Files.list(kubelet.claim("shapes"))) {
+    try (Stream<Path> claim = Files.list(cluster.kubelet().claim("shapes"))) {
       assertThat(claim.map(p -> p.getFileName().toString())).containsExactly("shapes");
     }
-  }
-
-  /** Trains the teacher with the launcher outside the cluster; returns its {@code ckpt_best}. */
-  private static Path trainTeacher() throws Exception {
-    Path yaml = Files.writeString(work.resolve("teacher.yaml"), TEACHER.formatted(data));
-    Path log = work.resolve("teacher.log");
-    ProcessBuilder pb =
-        new ProcessBuilder(
-                image.launcher().toString(),
-                "run",
-                yaml.toString(),
-                "checkpoints.rootDir=" + work.resolve("teachers"))
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile());
-    pb.environment().clear();
-    pb.environment().putAll(image.imageEnvironment());
-    Process p = pb.start();
-    assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("teacher trained in time").isTrue();
-    assertThat(p.exitValue()).as(Files.readString(log)).isZero();
-    return work.resolve("teachers/shapes-teacher/ckpt_best");
   }
 
   /** Every file and directory under {@code root}: its size and modification time, by path. */

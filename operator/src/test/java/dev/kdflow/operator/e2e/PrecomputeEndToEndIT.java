@@ -5,14 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.kdflow.api.KDExperiment;
 import dev.kdflow.api.KDExperimentStatus;
 import dev.kdflow.api.KDExperimentStatus.Phase;
-import dev.kdflow.operator.KDFlowOperator;
 import dev.kdflow.operator.e2e.LocalKubelet.LocalPod;
-import dev.kdflow.operator.testing.ControlPlane;
 import dev.kdflow.operator.testing.RealCluster;
-import dev.kdflow.operator.testing.RealCluster.TestNamespace;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
@@ -24,12 +20,9 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Teacher soft labels precomputed on the cluster: with {@code kd.precompute.shards: 2} the operator
@@ -42,58 +35,22 @@ import org.junit.jupiter.api.io.TempDir;
 class PrecomputeEndToEndIT {
   static final Duration RUN = Duration.ofSeconds(300);
 
-  static KubernetesClient client;
-  static String ns;
-  static ControlPlane plane;
-  @TempDir static Path work;
-  static TrainerDistribution image;
+  @RegisterExtension static final LocalCluster cluster = new LocalCluster();
   static Path teacher;
-  static LocalKubelet kubelet;
-
-  KDFlowOperator operator;
 
   @BeforeAll
-  static void trainTeacher(TestNamespace namespace, ControlPlane controlPlane) throws Exception {
-    client = namespace.client();
-    ns = namespace.name();
-    plane = controlPlane;
-    image = TrainerDistribution.locate();
-    if (!image.ready()) {
-      return; // each test reports the skip and why
-    }
-    teacher = EndToEndIT.trainTeacher(image, work);
-    kubelet = new LocalKubelet(client, ns, work.resolve("cluster"), image).start();
-  }
-
-  @AfterAll
-  static void stopKubelet() {
-    if (kubelet != null) {
-      kubelet.close();
-    }
-  }
-
-  @BeforeEach
-  void startOperator() {
-    image.assumeBuilt();
-    operator = plane.startOperator(ns, kubelet.statusSource(), Duration.ofMillis(300));
-  }
-
-  @AfterEach
-  void stopOperator() {
-    if (operator != null) {
-      operator.operator().stop();
-    }
-    if (kubelet != null) {
-      assertThat(kubelet.errors()).as("kubelet errors").isEmpty();
+  static void trainTeacher() throws Exception {
+    if (cluster.ready()) {
+      teacher = cluster.trainTeacher(EndToEndIT.TEACHER.formatted(EndToEndIT.data()), "teacher");
     }
   }
 
   private KDExperiment experiment(String name) {
-    return client.resources(KDExperiment.class).inNamespace(ns).withName(name).get();
+    return cluster.experiments().withName(name).get();
   }
 
   private Job job(String name) {
-    return client.batch().v1().jobs().inNamespace(ns).withName(name).get();
+    return cluster.jobs().withName(name).get();
   }
 
   private static String condition(KDExperimentStatus s, String type) {
@@ -106,7 +63,7 @@ class PrecomputeEndToEndIT {
     KDExperiment kdx =
         Serialization.unmarshal(
             EndToEndIT.KD.formatted(name, teacher, EndToEndIT.data()), KDExperiment.class);
-    kdx.getMetadata().setNamespace(ns);
+    kdx.getMetadata().setNamespace(cluster.namespace());
     kdx.getSpec().getTraining().setMaxEpochs(2);
     // an augmented student: every epoch's views differ, and were precomputed view by view
     kdx.getSpec().getDataset().setHorizontalFlip(true);
@@ -116,9 +73,8 @@ class PrecomputeEndToEndIT {
 
     List<KDExperimentStatus> seen = new CopyOnWriteArrayList<>();
     Watch watch =
-        client
-            .resources(KDExperiment.class)
-            .inNamespace(ns)
+        cluster
+            .experiments()
             .withName(name)
             .watch(
                 new Watcher<>() {
@@ -133,8 +89,8 @@ class PrecomputeEndToEndIT {
                   public void onClose(WatcherException cause) {}
                 });
     try {
-      client.resources(KDExperiment.class).inNamespace(ns).resource(kdx).create();
-      kubelet.awaitFinished(name, RUN);
+      cluster.experiments().resource(kdx).create();
+      cluster.kubelet().awaitFinished(name, RUN);
     } finally {
       watch.close();
     }
@@ -149,7 +105,7 @@ class PrecomputeEndToEndIT {
     assertThat(pre.getSpec().getBackoffLimitPerIndex()).isEqualTo(2);
     assertThat(pre.getStatus().getSucceeded()).isEqualTo(2);
     assertThat(pre.getStatus().getCompletedIndexes()).isEqualTo("0,1");
-    List<LocalPod> shardPods = kubelet.podsOf(name + "-precompute");
+    List<LocalPod> shardPods = cluster.kubelet().podsOf(name + "-precompute");
     assertThat(shardPods).hasSize(2);
     for (LocalPod p : shardPods) {
       assertThat(p.sandbox.environment).containsKey("JOB_COMPLETION_INDEX");
@@ -157,7 +113,8 @@ class PrecomputeEndToEndIT {
           .contains(
               "precomputed shard " + p.sandbox.environment.get("JOB_COMPLETION_INDEX") + " of 2");
     }
-    Path softLabels = kubelet.claim(name + "-checkpoints").resolve(name).resolve("softlabels");
+    Path softLabels =
+        cluster.kubelet().claim(name + "-checkpoints").resolve(name).resolve("softlabels");
     try (Stream<Path> files = Files.list(softLabels)) {
       assertThat(files.map(f -> f.getFileName().toString()))
           .containsExactlyInAnyOrder(
@@ -172,7 +129,7 @@ class PrecomputeEndToEndIT {
     Instant shardsDone = Instant.parse(pre.getStatus().getCompletionTime());
     assertThat(Instant.parse(training.getMetadata().getCreationTimestamp()))
         .isAfterOrEqualTo(shardsDone.minusSeconds(1));
-    List<LocalPod> trainingPods = kubelet.podsOf(name);
+    List<LocalPod> trainingPods = cluster.kubelet().podsOf(name);
     assertThat(trainingPods).hasSize(1);
     assertThat(Files.readString(trainingPods.get(0).sandbox.log))
         .contains("soft labels: 2 shard(s) in use")

@@ -63,12 +63,13 @@ public @interface RealCluster {
               "namespace",
               k ->
                   new TestNamespace(
-                      plane.createNamespace(prefix(context.getRequiredTestClass())),
+                      plane.createNamespace(namespacePrefix(context.getRequiredTestClass())),
                       plane.client()),
               TestNamespace.class);
     }
 
-    private static String prefix(Class<?> testClass) {
+    /** The start of the names of a test class's namespaces: its name, hyphenated. */
+    public static String namespacePrefix(Class<?> testClass) {
       String name = testClass.getSimpleName().replaceAll("([a-z])([A-Z])", "$1-$2").toLowerCase();
       return name.length() > 40 ? name.substring(0, 40) : name;
     }
