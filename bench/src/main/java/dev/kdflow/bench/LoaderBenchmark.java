@@ -37,13 +37,23 @@ public final class LoaderBenchmark {
     Map<String, String> o =
         BenchOptions.parse(
             args, 0, List.of("data", "image-size", "batch", "workers", "prefetch", "limit"));
+    System.out.println(new ObjectMapper().writeValueAsString(run(augmentedFolder(o, 128))));
+  }
+
+  /**
+   * The augmented (RandomResizedCrop + flip) ImageFolder the options describe: {@code --data}
+   * (required), {@code --image-size}, {@code --batch} (128), {@code --workers} (2), {@code
+   * --prefetch} (2), {@code --limit}.
+   */
+  static DatasetSpec augmentedFolder(Map<String, String> o, int defaultImageSize) {
     if (!o.containsKey("data")) {
       throw new IllegalArgumentException("--data DIR (an image folder with train/) is required");
     }
     DatasetSpec spec = new DatasetSpec();
     spec.setType(DatasetSpec.Type.IMAGE_FOLDER);
     spec.setPath(o.get("data"));
-    spec.setImageSize(Integer.parseInt(o.getOrDefault("image-size", "128")));
+    spec.setImageSize(
+        Integer.parseInt(o.getOrDefault("image-size", String.valueOf(defaultImageSize))));
     spec.setBatchSize(Integer.parseInt(o.getOrDefault("batch", "128")));
     spec.setNumWorkers(Integer.parseInt(o.getOrDefault("workers", "2")));
     spec.setPrefetch(Integer.parseInt(o.getOrDefault("prefetch", "2")));
@@ -52,7 +62,7 @@ public final class LoaderBenchmark {
     if (o.containsKey("limit")) {
       spec.setTrainLimit(Integer.valueOf(o.get("limit")));
     }
-    System.out.println(new ObjectMapper().writeValueAsString(run(spec)));
+    return spec;
   }
 
   /** One timed epoch over the training split of {@code spec}. */

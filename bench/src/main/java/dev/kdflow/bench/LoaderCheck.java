@@ -46,21 +46,7 @@ public final class LoaderCheck {
                 "replay",
                 "max-abs",
                 "limit"));
-    if (!o.containsKey("data")) {
-      throw new IllegalArgumentException("--data DIR (an image folder with train/) is required");
-    }
-    DatasetSpec spec = new DatasetSpec();
-    spec.setType(DatasetSpec.Type.IMAGE_FOLDER);
-    spec.setPath(o.get("data"));
-    spec.setImageSize(Integer.parseInt(o.getOrDefault("image-size", "32")));
-    spec.setBatchSize(Integer.parseInt(o.getOrDefault("batch", "128")));
-    spec.setNumWorkers(Integer.parseInt(o.getOrDefault("workers", "2")));
-    spec.setPrefetch(Integer.parseInt(o.getOrDefault("prefetch", "2")));
-    spec.setRandomResizedCrop(true);
-    spec.setHorizontalFlip(true);
-    if (o.containsKey("limit")) {
-      spec.setTrainLimit(Integer.valueOf(o.get("limit")));
-    }
+    DatasetSpec spec = LoaderBenchmark.augmentedFolder(o, 32);
     long seed = Long.parseLong(o.getOrDefault("seed", "1"));
     int epochIndex = Integer.parseInt(o.getOrDefault("epoch", "0"));
     int replay = Integer.parseInt(o.getOrDefault("replay", "1"));
