@@ -1,7 +1,10 @@
 package dev.kdflow.trainer.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kdflow.api.KDExperiment;
 import dev.kdflow.api.KDExperimentSpec;
+import dev.kdflow.api.ModelSpec;
 import dev.kdflow.api.TrainingSpec;
 import dev.kdflow.api.validation.InvalidExperimentException;
 import dev.kdflow.api.validation.KDExperimentValidator;
@@ -10,11 +13,14 @@ import dev.kdflow.trainer.ExperimentRunner;
 import dev.kdflow.trainer.InputChecker;
 import dev.kdflow.trainer.recipe.ExperimentLoader;
 import dev.kdflow.trainer.training.ExperimentDirectory;
+import dev.kdflow.trainer.training.LatestState;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -27,6 +33,7 @@ import java.util.Optional;
  * exist only on a cluster.
  */
 public final class Preflight {
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   /** What the command will do with an experiment. */
   public enum Action {
@@ -148,9 +155,12 @@ public final class Preflight {
       }
       int finished;
       boolean hasLatest;
+      String otherNetwork;
       try {
-        finished = finishedEpochs(dir);
+        Optional<LatestState> earlier = new ExperimentDirectory(dir).readLatestState();
+        finished = earlier.map(LatestState::epoch).orElse(0);
         hasLatest = new ExperimentDirectory(dir).hasLatest();
+        otherNetwork = earlier.map(st -> otherNetwork(st, spec.getStudent())).orElse(null);
       } catch (IOException e) {
         problems.add(
             ValidationProblem.error(
@@ -168,6 +178,20 @@ public final class Preflight {
       Action action;
       if (force) {
         action = Files.exists(dir) ? Action.TRAIN_REPLACING : Action.TRAIN;
+      } else if (otherNetwork != null) {
+        // neither skipping it as trained nor resuming it is right: a later experiment of the same
+        // command would distill from (or the run would continue) a network the manifest no
+        // longer describes
+        problems.add(
+            ValidationProblem.error(
+                    "checkpoints",
+                    dir
+                        + " holds a run of another network ("
+                        + otherNetwork
+                        + "); pass --force to train this manifest's network (the old directory is"
+                        + " kept beside it), or give the experiment another metadata.name")
+                .in(source));
+        continue;
       } else if (wantsResume) {
         action = Action.RESUME;
       } else if (hasLatest && finished >= maxEpochs) {
@@ -281,11 +305,44 @@ public final class Preflight {
   }
 
   /**
-   * Epochs the run in {@code dir} completed, from {@code ckpt_latest}'s state; 0 when there is
-   * none.
+   * How the network of an earlier run differs from the one a manifest describes, or null when it is
+   * the same: another architecture, or an arch param both name with another value (a param only one
+   * of them names is left to the architecture's default, so writing a default out changes nothing).
    */
-  static int finishedEpochs(Path dir) throws IOException {
-    return new ExperimentDirectory(dir).finishedEpochs();
+  static String otherNetwork(LatestState earlier, ModelSpec student) {
+    if (student == null || earlier.architecture() == null) {
+      return null;
+    }
+    if (!earlier.architecture().equals(student.getArchitecture())) {
+      return earlier.architecture() + ", not " + student.getArchitecture();
+    }
+    Map<String, Object> before = earlier.archParams() == null ? Map.of() : earlier.archParams();
+    Map<String, Object> now = student.getArchParams() == null ? Map.of() : student.getArchParams();
+    for (Map.Entry<String, Object> e : now.entrySet()) {
+      if (before.containsKey(e.getKey()) && !sameValue(before.get(e.getKey()), e.getValue())) {
+        return earlier.architecture()
+            + " with archParams."
+            + e.getKey()
+            + " "
+            + JSON.valueToTree(before.get(e.getKey()))
+            + ", not "
+            + JSON.valueToTree(e.getValue());
+      }
+    }
+    return null;
+  }
+
+  /** JSON equality where 10, 10L and 10.0 are the same number. */
+  private static boolean sameValue(Object a, Object b) {
+    JsonNode x = JSON.valueToTree(a);
+    JsonNode y = JSON.valueToTree(b);
+    return x.equals(
+        (Comparator<JsonNode>)
+            (m, n) ->
+                m.isNumber() && n.isNumber()
+                    ? m.decimalValue().compareTo(n.decimalValue())
+                    : m.equals(n) ? 0 : 1,
+        y);
   }
 
   /**

@@ -65,6 +65,14 @@ class KDFlowCliIT {
     assertThat(again.out()).contains("tiny-kd: already trained (2 of 2 epochs");
     assertThat(again.out()).containsPattern("tiny-kd +already trained +2/2");
     assertThat(Files.size(dir.resolve("metrics.jsonl"))).isEqualTo(metricsSize);
+
+    // the manifest now describes another student: neither skipped as trained nor resumed
+    CliRun changed = CliRun.of("run", file.toString(), "student.archParams.hiddenSizes=[16]");
+    assertThat(changed.exitCode()).isEqualTo(ExitCodes.INVALID_INPUT);
+    assertThat(changed.err())
+        .contains("holds a run of another network (mlp with archParams.hiddenSizes [32], not [16])")
+        .contains("--force");
+    assertThat(Files.size(dir.resolve("metrics.jsonl"))).isEqualTo(metricsSize);
   }
 
   @Test
