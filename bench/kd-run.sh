@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Peak RSS and epoch times of the full local Fashion-MNIST KD run (examples/fashion-mnist/kd.yaml:
-# resnet_small teacher -> MLP 784-800-800-10, all 60,000 training images), once with the
+# CNN teacher -> MLP 784-800-800-10, all 60,000 training images), once with the
 # teacher's outputs cached (the default) and once with the teacher in every step
 # (kd.cacheTeacherOutputs=false). Writes the logs, /usr/bin/time reports and summary.md into --out.
 #   bench/kd-run.sh                                  # trains the example teacher first if absent
-#   bench/kd-run.sh --teacher runs/fashion-mnist-accuracy/teacher/ckpt_best --uncached-epochs 1
+#   bench/kd-run.sh --teacher runs/kd-methods/teacher/ckpt_best --uncached-epochs 1   # any cnn teacher
 #   bench/kd-run.sh --epochs 1 --uncached-epochs 1 -- dataset.trainLimit=2048   # a quick check
 set -euo pipefail
 cd "$(dirname "$0")/.."
