@@ -10,6 +10,7 @@
 #   bench/kd-step.sh                                   # full, teacher, student; 3 processes a side
 #   bench/kd-step.sh --modes student --processes 5
 #   bench/kd-step.sh --glibc                           # glibc malloc on every side instead
+#   bench/kd-step.sh --modes teacher --batch 1024 --steps 10 --warmup 3   # another batch size
 # Warm-up (the same on every side): each repetition starts with --warmup untimed steps; by default
 # 400 for student and 20 for full and teacher. kdflow's JVM compiles the trainer's Java code during
 # its first few hundred training steps (KDStepBenchmark --step-log: per-step time and JIT compile
@@ -19,6 +20,8 @@
 # compilations then take a few % of one core during the first timed steps). The one-off cost of the
 # JVM's warm-up is in BENCHMARKS.md.
 # Options: --modes LIST (full,teacher,student)  --threads N (2)  --steps N (50)
+#          --batch N (256, the reference's; the reference file stays as it is: its module-level
+#          BATCH is set before its main() runs)
 #          --warmup N (per mode: student 400, full and teacher 20)
 #          --reps N (3)  --processes N (3)  --out DIR  --reference FILE (pytorch_kd_step.py)
 #          --torch-venv DIR (~/.cache/kdflow/torch-2.7.1; missing: that column is skipped
@@ -31,7 +34,7 @@
 #   apt-get install -y python3-torch libopenblas0-openmp libtcmalloc-minimal4 dataset-fashion-mnist
 set -euo pipefail
 cd "$(dirname "$0")/.."
-modes=full,teacher,student threads=2 steps=50 warmup= reps=3 processes=3
+modes=full,teacher,student threads=2 steps=50 warmup= reps=3 processes=3 batch=256
 out=runs/bench/kd-step reference=../shared/bench/pytorch_kd_step.py glibc=0 cap_both=0
 venv="$HOME/.cache/kdflow/torch-2.7.1" debian=1
 while [[ $# -gt 0 ]]; do
@@ -41,6 +44,7 @@ while [[ $# -gt 0 ]]; do
     --steps) steps="$2"; shift 2 ;;
     --warmup) warmup="$2"; shift 2 ;;
     --reps) reps="$2"; shift 2 ;;
+    --batch) batch="$2"; shift 2 ;;
     --processes) processes="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
     --reference) reference="$2"; shift 2 ;;
@@ -109,12 +113,20 @@ flags=(--threads "$threads" --steps "$steps" --reps "$reps")
 run_kdflow() {
   env ${preload:+LD_PRELOAD=$preload} "${cap[@]}" \
     java -Dai.djl.offline=true -Dorg.slf4j.simpleLogger.defaultLogLevel=error ${JAVA_OPTS:-} \
-    -cp "$cp" dev.kdflow.bench.KDStepBenchmark "$1" "${flags[@]}" --warmup "$(warmup_of "$1")" \
+    -cp "$cp" dev.kdflow.bench.KDStepBenchmark "$1" "${flags[@]}" --batch "$batch" \
+    --warmup "$(warmup_of "$1")" \
     2>/dev/null | tail -n 1
 }
 run_pytorch() { # label=python mode: the reference's JSON line, its impl prefixed by the label
-  env ${preload:+LD_PRELOAD=$preload} "${cap[@]}" "${1#*=}" "$reference" "$2" "${flags[@]}" \
-    --warmup "$(warmup_of "$2")" 2>/dev/null | tail -n 1 | sed "s/\"impl\": \"/\"impl\": \"${1%%=*}|/"
+  local args=("$2" "${flags[@]}" --warmup "$(warmup_of "$2")")
+  local run=("$reference" "${args[@]}")
+  if [[ $batch != 256 ]]; then
+    run=(-c 'import sys; sys.path.insert(0, sys.argv[1]); import pytorch_kd_step as r
+r.BATCH = int(sys.argv[2]); sys.argv = ["pytorch_kd_step.py"] + sys.argv[3:]; r.main()' \
+      "$(dirname "$reference")" "$batch" "${args[@]}")
+  fi
+  env ${preload:+LD_PRELOAD=$preload} "${cap[@]}" "${1#*=}" "${run[@]}" \
+    2>/dev/null | tail -n 1 | sed "s/\"impl\": \"/\"impl\": \"${1%%=*}|/"
 }
 
 IFS=, read -r -a mode_list <<<"$modes"
@@ -132,9 +144,10 @@ done
 allocator=$([[ $glibc == 1 ]] && echo glibc || echo tcmalloc)
 warmups=$(for mode in "${mode_list[@]}"; do printf '%s %s, ' "$mode" "$(warmup_of "$mode")"; done)
 "$python" - "$raw" "$out/table.md" "$out/config.txt" "$allocator" "$threads" "$steps" "${warmups%, }" \
-  "$reps" "$processes" "$isa_note" "$out/load.txt" <<'PY'
+  "$reps" "$processes" "$isa_note" "$out/load.txt" "$batch" <<'PY'
 import json, statistics, sys
-raw, table, config, alloc, threads, steps, warmup, reps, procs, isa_note, load = sys.argv[1:]
+raw, table, config, alloc, threads, steps, warmup, reps, procs, isa_note, load, batch = sys.argv[1:]
+batch = int(batch)
 loads = [float(l) for l in open(load) if l.strip()]
 rows = [json.loads(l) for l in open(raw) if l.strip().startswith("{")]
 def side(r):
@@ -146,7 +159,7 @@ def med(mode, s):
     return (statistics.median(v), v) if v else (None, v)
 impls = sorted({r["impl"].split("|")[-1] for r in rows})
 cpu = [l for l in open(config) if l.startswith(("CPU:", "BLAS "))] if config else []
-lines = [f"KD step, batch 256, {threads} threads, {alloc}, {procs} processes a side "
+lines = [f"KD step, batch {batch}, {threads} threads, {alloc}, {procs} processes a side "
          f"(interleaved), {reps} reps of warm-up ({warmup}) + {steps} timed steps; "
          f"{isa_note}; {', '.join(impls)}"] + [l.rstrip() for l in cpu] \
     + [f"1-minute load average before each round: {min(loads):.2f}–{max(loads):.2f} "
@@ -159,7 +172,7 @@ fmt = lambda m, v: "n/a" if m is None else f"{m:.1f} ({', '.join(f'{x:.0f}' for 
 for mode in dict.fromkeys(r["mode"] for r in rows):
     ms = {s: med(mode, s) for s in sides}
     cells = [mode] + [fmt(*ms[s]) for s in sides]
-    cells += ["n/a" if ms[s][0] is None else f"{256 / ms[s][0] * 1000:.0f}" for s in sides]
+    cells += ["n/a" if ms[s][0] is None else f"{batch / ms[s][0] * 1000:.0f}" for s in sides]
     k = ms["kdflow"][0]
     cells += [f"{ms[p][0] / k:.2f}" if k and ms[p][0] else "n/a" for p in peers]
     lines.append("| " + " | ".join(cells) + " |")

@@ -98,7 +98,8 @@ public final class KDStepBenchmark {
    * @param reps repetitions
    * @param trainLimit the first N training images only (null: all)
    * @param data Fashion-MNIST directory (null: Debian's)
-   * @param batch images per step ({@value #BATCH} as the reference; smaller only for quick checks)
+   * @param batch images per step ({@value #BATCH} as the reference; {@code --batch} for quick
+   *     checks and for the teacher's throughput at inference batch sizes)
    * @param profile libtorch profiler trace file of the first timed repetition, or null
    * @param stepLog per-step time and JIT compilation time file, or null
    * @param device cpu or gpu
@@ -155,6 +156,7 @@ public final class KDStepBenchmark {
                 "reps",
                 "train-limit",
                 "data",
+                "batch",
                 "profile",
                 "step-log",
                 "device"));
@@ -166,7 +168,7 @@ public final class KDStepBenchmark {
         Integer.parseInt(o.getOrDefault("reps", "3")),
         o.containsKey("train-limit") ? Integer.valueOf(o.get("train-limit")) : null,
         o.get("data"),
-        BATCH,
+        Integer.parseInt(o.getOrDefault("batch", Integer.toString(BATCH))),
         o.get("profile"),
         o.get("step-log"),
         o.getOrDefault("device", "cpu"));

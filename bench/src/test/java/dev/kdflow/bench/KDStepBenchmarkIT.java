@@ -73,6 +73,8 @@ class KDStepBenchmarkIT {
         .isEqualTo(
             new KDStepBenchmark.Settings(
                 "student", 3, 7, 2, 3, null, null, 256, null, null, "cpu"));
+    assertThat(KDStepBenchmark.parse(new String[] {"teacher", "--batch", "1024"}).batch())
+        .isEqualTo(1024);
   }
 
   @Test

@@ -8,15 +8,14 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import dev.kdflow.api.KDExperiment;
 import dev.kdflow.api.trainer.TrainerReport;
-import dev.kdflow.operator.KDFlowOperator;
 import dev.kdflow.operator.testing.ControlPlane;
 import dev.kdflow.operator.testing.Experiments;
 import dev.kdflow.operator.testing.Kubelet;
 import dev.kdflow.operator.testing.Manifests;
+import dev.kdflow.operator.testing.OperatorInNamespace;
 import dev.kdflow.operator.testing.RealCluster;
 import dev.kdflow.operator.testing.RealCluster.TestNamespace;
 import dev.kdflow.operator.testing.TrainerReports;
-import dev.kdflow.operator.trainer.TrainerStatusSource;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -28,9 +27,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The Argo CD and Flux health fixtures named {@link #RECORDED} are statuses real runs produced:
@@ -71,36 +70,14 @@ class HealthFixturesIT {
 
   TestNamespace ns;
   ControlPlane plane;
-  KDFlowOperator operator;
+  @RegisterExtension final OperatorInNamespace cluster = new OperatorInNamespace();
   Kubelet kubelet;
 
   @BeforeEach
-  void startOperator(TestNamespace ns, ControlPlane plane) {
+  void setUp(TestNamespace ns, ControlPlane plane) {
     this.ns = ns;
     this.plane = plane;
     kubelet = new Kubelet(ns.client(), ns.name());
-    operator = plane.startOperator(ns.name(), TrainerStatusSource.NONE, Duration.ofMillis(500));
-  }
-
-  @AfterEach
-  void stopOperator() {
-    if (operator != null) {
-      operator.operator().stop();
-    }
-  }
-
-  void apply(String manifest) {
-    plane.kubectlWithInput(manifest, "apply", "-n", ns.name(), "-f", "-").orThrow();
-  }
-
-  void patch(String name, String mergePatch) {
-    plane
-        .kubectl("patch", "kdx", name, "-n", ns.name(), "--type=merge", "-p", mergePatch)
-        .orThrow();
-  }
-
-  KDExperiment experiment(String name) {
-    return ns.client().resources(KDExperiment.class).inNamespace(ns.name()).withName(name).get();
   }
 
   void awaitReason(String name, String type, String status, String reason) {
@@ -109,7 +86,7 @@ class HealthFixturesIT {
         .pollInterval(Duration.ofMillis(200))
         .until(
             () -> {
-              KDExperiment k = experiment(name);
+              KDExperiment k = cluster.experiment(name);
               Condition c =
                   k == null || k.getStatus() == null
                       ? null
@@ -128,7 +105,7 @@ class HealthFixturesIT {
   }
 
   Pod runningPod(String name) {
-    apply(KD.formatted(name));
+    cluster.apply(KD.formatted(name));
     Pod pod = kubelet.awaitPod(name, TIMEOUT);
     kubelet.running(pod);
     awaitReason(name, "Ready", "True", "Running");
@@ -137,11 +114,11 @@ class HealthFixturesIT {
 
   @Test
   void theCommittedFixturesHaveTheShapeTheOperatorWritesNow() throws IOException {
-    apply(KD.formatted("pending"));
+    cluster.apply(KD.formatted("pending"));
     awaitReason("pending", "Ready", "False", "PodPending");
     record("pending");
 
-    apply(KD.formatted("initializing"));
+    cluster.apply(KD.formatted("initializing"));
     kubelet.awaitPod("initializing", TIMEOUT);
     awaitReason("initializing", "Ready", "False", "Initializing");
     record("initializing");
@@ -159,30 +136,30 @@ class HealthFixturesIT {
     awaitReason("failed", "Stalled", "True", "InvalidInput");
     record("failed");
 
-    apply(Manifests.with(KD.formatted("suspended"), "spec.runPolicy.suspend", "true"));
+    cluster.apply(Manifests.with(KD.formatted("suspended"), "spec.runPolicy.suspend", "true"));
     awaitReason("suspended", "Suspended", "True", "Suspended");
     record("suspended");
 
-    apply(
+    cluster.apply(
         Manifests.with(
             KD.formatted("invalid-spec"), "spec.student.architecture", "transformer9000"));
     awaitReason("invalid-spec", "Stalled", "True", "InvalidSpec");
     record("invalid-spec");
 
     runningPod("restart-required");
-    patch("restart-required", "{\"spec\":{\"resources\":{\"memory\":\"2Gi\"}}}");
+    cluster.patch("restart-required", "{\"spec\":{\"resources\":{\"memory\":\"2Gi\"}}}");
     awaitReason("restart-required", "RestartRequired", "True", "SpecChanged");
     record("restart-required");
 
     Pod edited = runningPod("succeeded-then-edited");
     kubelet.terminated(edited, 0, "Completed", Serialization.asJson(succeededReport()));
     awaitReason("succeeded-then-edited", "Succeeded", "True", "Succeeded");
-    patch("succeeded-then-edited", "{\"spec\":{\"resources\":{\"memory\":\"2Gi\"}}}");
+    cluster.patch("succeeded-then-edited", "{\"spec\":{\"resources\":{\"memory\":\"2Gi\"}}}");
     awaitReason("succeeded-then-edited", "RestartRequired", "True", "SpecChanged");
     record("succeeded-then-edited");
 
     runningPod("invalid-while-running");
-    patch(
+    cluster.patch(
         "invalid-while-running",
         "{\"spec\":{\"restartNonce\":\"2\",\"student\":{\"architecture\":\"transformer9000\"}}}");
     awaitReason("invalid-while-running", "Stalled", "True", "InvalidSpec");
@@ -198,14 +175,14 @@ class HealthFixturesIT {
                 .endMetadata()
                 .build())
         .create();
-    apply(KD.formatted("name-conflict"));
+    cluster.apply(KD.formatted("name-conflict"));
     awaitReason("name-conflict", "Stalled", "True", "NameConflict");
     record("name-conflict");
   }
 
   /** Writes the fixture (recording) or compares its shape with the committed one. */
   void record(String name) throws IOException {
-    Map<String, Object> fixture = fixture(experiment(name));
+    Map<String, Object> fixture = fixture(cluster.experiment(name));
     Path file = TESTDATA.resolve(name + ".yaml");
     if (RECORD) {
       Files.writeString(

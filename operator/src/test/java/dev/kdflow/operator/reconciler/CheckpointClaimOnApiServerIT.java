@@ -3,22 +3,19 @@ package dev.kdflow.operator.reconciler;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.kdflow.api.KDExperiment;
 import dev.kdflow.api.KDExperimentStatus;
-import dev.kdflow.operator.KDFlowOperator;
 import dev.kdflow.operator.status.MissingClaims;
 import dev.kdflow.operator.testing.ControlPlane;
+import dev.kdflow.operator.testing.OperatorInNamespace;
 import dev.kdflow.operator.testing.RealCluster;
 import dev.kdflow.operator.testing.RealCluster.TestNamespace;
-import dev.kdflow.operator.trainer.TrainerStatusSource;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
-import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Checkpoint claims on a real API server with the real garbage collector: a claim the spec names
@@ -45,32 +42,12 @@ class CheckpointClaimOnApiServerIT {
 
   TestNamespace ns;
   ControlPlane plane;
-  KDFlowOperator operator;
+  @RegisterExtension final OperatorInNamespace cluster = new OperatorInNamespace();
 
   @BeforeEach
-  void startOperator(TestNamespace ns, ControlPlane plane) {
+  void setUp(TestNamespace ns, ControlPlane plane) {
     this.ns = ns;
     this.plane = plane;
-    operator = plane.startOperator(ns.name(), TrainerStatusSource.NONE, Duration.ofMillis(500));
-  }
-
-  @AfterEach
-  void stopOperator() {
-    if (operator != null) {
-      operator.operator().stop();
-    }
-  }
-
-  void apply(String manifest) {
-    plane.kubectlWithInput(manifest, "apply", "-n", ns.name(), "-f", "-").orThrow();
-  }
-
-  KDExperiment experiment(String name) {
-    return ns.client().resources(KDExperiment.class).inNamespace(ns.name()).withName(name).get();
-  }
-
-  Job job(String name) {
-    return ns.client().batch().v1().jobs().inNamespace(ns.name()).withName(name).get();
   }
 
   PersistentVolumeClaim claim(String name) {
@@ -79,20 +56,20 @@ class CheckpointClaimOnApiServerIT {
 
   @Test
   void aMissingExistingClaimIsNamedInTheStatusAndAnEventUntilItIsCreated() {
-    apply(KD.formatted("waits", "{existingClaim: shared-checkpoints}"));
+    cluster.apply(KD.formatted("waits", "{existingClaim: shared-checkpoints}"));
     await()
         .atMost(TIMEOUT)
         .until(
             () ->
-                experiment("waits").getStatus() != null
-                    && MissingClaims.isWaiting(experiment("waits").getStatus()));
-    KDExperimentStatus status = experiment("waits").getStatus();
+                cluster.experiment("waits").getStatus() != null
+                    && MissingClaims.isWaiting(cluster.experiment("waits").getStatus()));
+    KDExperimentStatus status = cluster.experiment("waits").getStatus();
     Condition ready = status.condition(KDExperimentStatus.READY).orElseThrow();
     assertThat(ready.getStatus()).isEqualTo("False");
     assertThat(ready.getMessage())
         .contains("spec.storage.existingClaim", "'shared-checkpoints'", ns.name());
     assertThat(status.getPhase()).isEqualTo(KDExperimentStatus.Phase.PENDING);
-    assertThat(job("waits")).as("no Job whose pod could never start").isNull();
+    assertThat(cluster.job("waits")).as("no Job whose pod could never start").isNull();
     String events =
         plane
             .kubectl(
@@ -122,38 +99,44 @@ class CheckpointClaimOnApiServerIT {
                 .endSpec()
                 .build())
         .create();
-    await().atMost(TIMEOUT).until(() -> job("waits") != null);
-    await().atMost(TIMEOUT).until(() -> !MissingClaims.isWaiting(experiment("waits").getStatus()));
+    await().atMost(TIMEOUT).until(() -> cluster.job("waits") != null);
+    await()
+        .atMost(TIMEOUT)
+        .until(() -> !MissingClaims.isWaiting(cluster.experiment("waits").getStatus()));
   }
 
   @Test
   void byDefaultTheCreatedClaimOutlivesItsExperiment() {
-    apply(KD.formatted("kept", "{size: 1Gi}"));
-    await().atMost(TIMEOUT).until(() -> claim("kept-checkpoints") != null && job("kept") != null);
+    cluster.apply(KD.formatted("kept", "{size: 1Gi}"));
+    await()
+        .atMost(TIMEOUT)
+        .until(() -> claim("kept-checkpoints") != null && cluster.job("kept") != null);
     assertThat(claim("kept-checkpoints").getMetadata().getOwnerReferences()).isEmpty();
 
     plane.kubectl("delete", "kdx/kept", "-n", ns.name(), "--wait=true").orThrow();
     // The garbage collector removes what the experiment owns (the Job); the claim stays.
-    await().atMost(TIMEOUT).until(() -> job("kept") == null);
+    await().atMost(TIMEOUT).until(() -> cluster.job("kept") == null);
     PersistentVolumeClaim kept = claim("kept-checkpoints");
     assertThat(kept).isNotNull();
     assertThat(kept.getMetadata().getDeletionTimestamp()).isNull();
 
     // An experiment of the same name finds the retained claim again.
-    apply(KD.formatted("kept", "{size: 1Gi}"));
-    await().atMost(TIMEOUT).until(() -> job("kept") != null);
+    cluster.apply(KD.formatted("kept", "{size: 1Gi}"));
+    await().atMost(TIMEOUT).until(() -> cluster.job("kept") != null);
     assertThat(claim("kept-checkpoints").getMetadata().getUid())
         .isEqualTo(kept.getMetadata().getUid());
   }
 
   @Test
   void withClaimRetentionDeleteTheClaimGoesWithItsExperiment() {
-    apply(KD.formatted("gone", "{size: 1Gi, claimRetention: Delete}"));
+    cluster.apply(KD.formatted("gone", "{size: 1Gi, claimRetention: Delete}"));
     await().atMost(TIMEOUT).until(() -> claim("gone-checkpoints") != null);
     assertThat(claim("gone-checkpoints").getMetadata().getOwnerReferences())
         .singleElement()
         .satisfies(
-            o -> assertThat(o.getUid()).isEqualTo(experiment("gone").getMetadata().getUid()));
+            o ->
+                assertThat(o.getUid())
+                    .isEqualTo(cluster.experiment("gone").getMetadata().getUid()));
 
     plane.kubectl("delete", "kdx/gone", "-n", ns.name(), "--wait=true").orThrow();
     await()
@@ -166,14 +149,14 @@ class CheckpointClaimOnApiServerIT {
 
   @Test
   void changingTheRetentionAddsOrRemovesOnlyTheOwnerReference() {
-    apply(KD.formatted("flip", "{size: 1Gi}"));
+    cluster.apply(KD.formatted("flip", "{size: 1Gi}"));
     await().atMost(TIMEOUT).until(() -> claim("flip-checkpoints") != null);
     String uid = claim("flip-checkpoints").getMetadata().getUid();
-    apply(KD.formatted("flip", "{size: 1Gi, claimRetention: Delete}"));
+    cluster.apply(KD.formatted("flip", "{size: 1Gi, claimRetention: Delete}"));
     await()
         .atMost(TIMEOUT)
         .until(() -> !claim("flip-checkpoints").getMetadata().getOwnerReferences().isEmpty());
-    apply(KD.formatted("flip", "{size: 1Gi, claimRetention: Retain}"));
+    cluster.apply(KD.formatted("flip", "{size: 1Gi, claimRetention: Retain}"));
     await()
         .atMost(TIMEOUT)
         .until(() -> claim("flip-checkpoints").getMetadata().getOwnerReferences().isEmpty());

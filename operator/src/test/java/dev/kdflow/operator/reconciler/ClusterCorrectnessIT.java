@@ -8,14 +8,13 @@ import dev.kdflow.api.KDExperimentStatus;
 import dev.kdflow.api.KDExperimentStatus.Phase;
 import dev.kdflow.api.PrecomputeSpec;
 import dev.kdflow.api.trainer.TrainerReport;
-import dev.kdflow.operator.KDFlowOperator;
 import dev.kdflow.operator.dependent.ChildNames;
 import dev.kdflow.operator.testing.ControlPlane;
 import dev.kdflow.operator.testing.Kubelet;
+import dev.kdflow.operator.testing.OperatorInNamespace;
 import dev.kdflow.operator.testing.RealCluster;
 import dev.kdflow.operator.testing.RealCluster.TestNamespace;
 import dev.kdflow.operator.testing.TrainerReports;
-import dev.kdflow.operator.trainer.TrainerStatusSource;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
@@ -30,9 +29,9 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * What a cluster user runs into, on a real API server with the real Job controller and garbage
@@ -45,47 +44,22 @@ class ClusterCorrectnessIT {
 
   TestNamespace ns;
   ControlPlane plane;
-  KDFlowOperator operator;
+  @RegisterExtension final OperatorInNamespace cluster = new OperatorInNamespace();
   Kubelet kubelet;
 
   @BeforeEach
-  void startOperator(TestNamespace ns, ControlPlane plane) {
+  void setUp(TestNamespace ns, ControlPlane plane) {
     this.ns = ns;
     this.plane = plane;
     kubelet = new Kubelet(ns.client(), ns.name());
-    operator = plane.startOperator(ns.name(), TrainerStatusSource.NONE, Duration.ofMillis(500));
-  }
-
-  @AfterEach
-  void stopOperator() {
-    if (operator != null) {
-      operator.operator().stop();
-    }
   }
 
   void apply(String name) {
-    plane
-        .kubectlWithInput(
-            OperatorOnApiServerIT.KD.formatted(name), "apply", "-n", ns.name(), "-f", "-")
-        .orThrow();
-  }
-
-  void patch(String name, String mergePatch) {
-    plane
-        .kubectl("patch", "kdx", name, "-n", ns.name(), "--type=merge", "-p", mergePatch)
-        .orThrow();
-  }
-
-  KDExperiment experiment(String name) {
-    return ns.client().resources(KDExperiment.class).inNamespace(ns.name()).withName(name).get();
-  }
-
-  Job job(String name) {
-    return ns.client().batch().v1().jobs().inNamespace(ns.name()).withName(name).get();
+    cluster.apply(OperatorOnApiServerIT.KD.formatted(name));
   }
 
   Condition condition(String name, String type) {
-    KDExperiment k = experiment(name);
+    KDExperiment k = cluster.experiment(name);
     return k == null || k.getStatus() == null ? null : k.getStatus().condition(type).orElse(null);
   }
 
@@ -96,7 +70,7 @@ class ClusterCorrectnessIT {
         .pollInterval(Duration.ofMillis(200))
         .untilAsserted(
             () -> {
-              KDExperiment k = experiment(name);
+              KDExperiment k = cluster.experiment(name);
               assertThat(k.getStatus()).isNotNull();
               Condition c = k.getStatus().condition(type).orElse(null);
               assertThat(c).as("condition %s of %s", type, name).isNotNull();
@@ -142,17 +116,17 @@ class ClusterCorrectnessIT {
   void aSpecEditAfterSuccessIsObservedKeepsTheResultAndSaysRestartRequired() {
     apply("edited");
     succeed("edited");
-    Job finished = job("edited");
+    Job finished = cluster.job("edited");
 
-    patch("edited", "{\"spec\":{\"resources\":{\"memory\":\"2Gi\"}}}");
-    KDExperiment kdx = experiment("edited");
+    cluster.patch("edited", "{\"spec\":{\"resources\":{\"memory\":\"2Gi\"}}}");
+    KDExperiment kdx = cluster.experiment("edited");
     assertThat(kdx.getMetadata().getGeneration()).isEqualTo(2L);
     assertThat(kubectlWait("Succeeded", "edited", Duration.ofSeconds(30)))
         .as("kubectl wait sees the condition of the current generation")
         .contains("condition met");
     Condition restart = awaitCondition("edited", "RestartRequired", "True", "SpecChanged");
     assertThat(restart.getMessage()).contains("spec.restartNonce");
-    KDExperimentStatus s = experiment("edited").getStatus();
+    KDExperimentStatus s = cluster.experiment("edited").getStatus();
     assertThat(s.getObservedGeneration()).isEqualTo(2L);
     assertThat(s.getPhase()).isEqualTo(Phase.SUCCEEDED);
     assertThat(s.condition("Ready").orElseThrow().getStatus())
@@ -160,7 +134,7 @@ class ClusterCorrectnessIT {
         .isEqualTo("True");
     assertThat(s.condition("Stalled").orElseThrow().getStatus()).isEqualTo("False");
     assertThat(s.getConditions()).allMatch(c -> c.getObservedGeneration() == 2L);
-    assertThat(job("edited").getMetadata().getUid())
+    assertThat(cluster.job("edited").getMetadata().getUid())
         .as("nothing is retrained silently")
         .isEqualTo(finished.getMetadata().getUid());
     assertThat(kubelet.livePods("edited")).isEmpty();
@@ -170,7 +144,7 @@ class ClusterCorrectnessIT {
   void aReCreatedExperimentWaitsForItsPredecessorsJobInsteadOfAdoptingIt() {
     apply("reborn");
     succeed("reborn");
-    Job old = job("reborn");
+    Job old = cluster.job("reborn");
     assertThat(old.getMetadata().getOwnerReferences())
         .extracting(OwnerReference::getController, OwnerReference::getBlockOwnerDeletion)
         .containsExactly(org.assertj.core.groups.Tuple.tuple(true, true));
@@ -190,7 +164,9 @@ class ClusterCorrectnessIT {
                     .endMetadata()
                     .build());
     plane.kubectl("delete", "kdx", "reborn", "-n", ns.name(), "--wait=true").orThrow();
-    await().atMost(TIMEOUT).until(() -> job("reborn").getMetadata().getDeletionTimestamp() != null);
+    await()
+        .atMost(TIMEOUT)
+        .until(() -> cluster.job("reborn").getMetadata().getDeletionTimestamp() != null);
 
     apply("reborn");
     Condition ready = awaitCondition("reborn", "Ready", "False", "NameConflict");
@@ -198,13 +174,13 @@ class ClusterCorrectnessIT {
         .contains(
             "earlier KDExperiment of the same name",
             old.getMetadata().getOwnerReferences().get(0).getUid());
-    KDExperimentStatus s = experiment("reborn").getStatus();
+    KDExperimentStatus s = cluster.experiment("reborn").getStatus();
     assertThat(s.getPhase()).isEqualTo(Phase.PENDING);
     assertThat(s.condition("Succeeded").orElseThrow().getStatus()).isEqualTo("Unknown");
     assertThat(s.condition("Stalled").orElseThrow().getStatus())
         .as("the garbage collector resolves it, not the user")
         .isEqualTo("False");
-    Job held = job("reborn");
+    Job held = cluster.job("reborn");
     assertThat(held.getMetadata().getUid()).isEqualTo(old.getMetadata().getUid());
     assertThat(held.getMetadata().getOwnerReferences())
         .as("the old Job is not adopted")
@@ -220,12 +196,12 @@ class ClusterCorrectnessIT {
         .withName("reborn")
         .edit(
             j -> new JobBuilder(j).editMetadata().withFinalizers(List.of()).endMetadata().build());
-    String uid = experiment("reborn").getMetadata().getUid();
+    String uid = cluster.experiment("reborn").getMetadata().getUid();
     await()
         .atMost(TIMEOUT)
         .untilAsserted(
             () -> {
-              Job own = job("reborn");
+              Job own = cluster.job("reborn");
               assertThat(own).isNotNull();
               assertThat(own.getMetadata().getOwnerReferences())
                   .extracting(OwnerReference::getUid)
@@ -243,17 +219,19 @@ class ClusterCorrectnessIT {
     plane
         .kubectl("delete", "kdx", "orphan", "-n", ns.name(), "--cascade=orphan", "--wait=true")
         .orThrow();
-    await().atMost(TIMEOUT).until(() -> job("orphan").getMetadata().getOwnerReferences().isEmpty());
-    Job orphaned = job("orphan");
+    await()
+        .atMost(TIMEOUT)
+        .until(() -> cluster.job("orphan").getMetadata().getOwnerReferences().isEmpty());
+    Job orphaned = cluster.job("orphan");
 
     apply("orphan");
     Condition stalled = awaitCondition("orphan", "Stalled", "True", "NameConflict");
     assertThat(stalled.getMessage()).contains("Job orphan", "--cascade=orphan");
-    assertThat(experiment("orphan").getStatus().getPhase())
+    assertThat(cluster.experiment("orphan").getStatus().getPhase())
         .as("a Complete Job of someone else never makes this experiment Succeeded")
         .isEqualTo(Phase.PENDING);
-    assertThat(job("orphan").getMetadata().getOwnerReferences()).isEmpty();
-    assertThat(job("orphan").getMetadata().getResourceVersion())
+    assertThat(cluster.job("orphan").getMetadata().getOwnerReferences()).isEmpty();
+    assertThat(cluster.job("orphan").getMetadata().getResourceVersion())
         .isEqualTo(orphaned.getMetadata().getResourceVersion());
     assertThat(events("orphan")).anyMatch(e -> "NameConflict".equals(e.getReason()));
   }
@@ -274,12 +252,12 @@ class ClusterCorrectnessIT {
     apply("taken");
     Condition stalled = awaitCondition("taken", "Stalled", "True", "NameConflict");
     assertThat(stalled.getMessage()).contains("ConfigMap taken-experiment");
-    assertThat(experiment("taken").getStatus().getPhase()).isEqualTo(Phase.PENDING);
+    assertThat(cluster.experiment("taken").getStatus().getPhase()).isEqualTo(Phase.PENDING);
     ConfigMap untouched =
         ns.client().configMaps().inNamespace(ns.name()).withName("taken-experiment").get();
     assertThat(untouched.getData()).isEqualTo(Map.of("mine", "yes"));
     assertThat(untouched.getMetadata().getOwnerReferences()).isNullOrEmpty();
-    assertThat(job("taken")).isNull();
+    assertThat(cluster.job("taken")).isNull();
   }
 
   @Test
@@ -288,7 +266,7 @@ class ClusterCorrectnessIT {
     Pod first = kubelet.awaitPod("lost", TIMEOUT);
     kubelet.running(first);
     awaitCondition("lost", "Ready", "True", "Running");
-    Job original = job("lost");
+    Job original = cluster.job("lost");
 
     // Deleted by hand, leaving its pod running (the trainer keeps writing checkpoints).
     plane
@@ -299,7 +277,7 @@ class ClusterCorrectnessIT {
     await()
         .during(Duration.ofSeconds(3))
         .atMost(Duration.ofSeconds(5))
-        .until(() -> job("lost") == null);
+        .until(() -> cluster.job("lost") == null);
 
     // The old trainer ends: the new Job, same attempt (same checkpoint directory), resumes.
     kubelet.terminated(first, 143, "Error", null);
@@ -307,9 +285,13 @@ class ClusterCorrectnessIT {
         .atMost(TIMEOUT)
         .until(
             () ->
-                job("lost") != null
-                    && !job("lost").getMetadata().getUid().equals(original.getMetadata().getUid()));
-    Job recreated = job("lost");
+                cluster.job("lost") != null
+                    && !cluster
+                        .job("lost")
+                        .getMetadata()
+                        .getUid()
+                        .equals(original.getMetadata().getUid()));
+    Job recreated = cluster.job("lost");
     assertThat(recreated.getMetadata().getAnnotations())
         .containsEntry(ChildNames.ATTEMPT_ANNOTATION, "1");
     assertThat(recreated.getSpec().getTemplate().getSpec().getContainers().get(0).getCommand())
@@ -343,8 +325,8 @@ class ClusterCorrectnessIT {
     await()
         .atMost(TIMEOUT)
         .pollInterval(Duration.ofMillis(200))
-        .until(() -> job(jobName) != null && podsOf(jobName).size() == 2);
-    Job pre = job(jobName);
+        .until(() -> cluster.job(jobName) != null && podsOf(jobName).size() == 2);
+    Job pre = cluster.job(jobName);
     assertThat(pre.getMetadata().getOwnerReferences())
         .singleElement()
         .satisfies(
@@ -364,16 +346,16 @@ class ClusterCorrectnessIT {
         .atMost(TIMEOUT)
         .until(
             () ->
-                experiment("gone").getStatus() != null
-                    && experiment("gone").getStatus().getPrecompute() != null);
-    assertThat(job("gone")).as("no training Job before the shards exist").isNull();
+                cluster.experiment("gone").getStatus() != null
+                    && cluster.experiment("gone").getStatus().getPrecompute() != null);
+    assertThat(cluster.job("gone")).as("no training Job before the shards exist").isNull();
 
     // kube-controller-manager's garbage collector follows the owner references
     plane.kubectl("delete", "kdx", "gone", "-n", ns.name(), "--wait=true").orThrow();
     await()
         .atMost(TIMEOUT)
         .pollInterval(Duration.ofMillis(200))
-        .until(() -> job("gone-precompute") == null && podsOf("gone-precompute").isEmpty());
+        .until(() -> cluster.job("gone-precompute") == null && podsOf("gone-precompute").isEmpty());
     assertThat(
             ns.client()
                 .batch()
@@ -394,28 +376,28 @@ class ClusterCorrectnessIT {
         .atMost(TIMEOUT)
         .until(
             () ->
-                experiment("again").getStatus() != null
-                    && experiment("again").getStatus().getAttempt() != null);
+                cluster.experiment("again").getStatus() != null
+                    && cluster.experiment("again").getStatus().getAttempt() != null);
 
-    patch("again", "{\"spec\":{\"restartNonce\":\"2\"}}");
+    cluster.patch("again", "{\"spec\":{\"restartNonce\":\"2\"}}");
     awaitPrecompute("again-precompute-2", kdx);
     await()
         .atMost(TIMEOUT)
         .pollInterval(Duration.ofMillis(200))
         .until(
             () ->
-                job("again-precompute") == null
+                cluster.job("again-precompute") == null
                     && podsOf("again-precompute").isEmpty()
                     && podsOf("again-precompute-2").size() == 2);
-    assertThat(job("again-precompute-2").getMetadata().getUid())
+    assertThat(cluster.job("again-precompute-2").getMetadata().getUid())
         .isNotEqualTo(first.getMetadata().getUid());
-    assertThat(experiment("again").getStatus().getAttempt().getNumber()).isEqualTo(2);
-    assertThat(experiment("again").getStatus().getPrecompute().getShards()).isEqualTo(2);
+    assertThat(cluster.experiment("again").getStatus().getAttempt().getNumber()).isEqualTo(2);
+    assertThat(cluster.experiment("again").getStatus().getPrecompute().getShards()).isEqualTo(2);
     // and it stays the only one: the first attempt's is not re-created
     await()
         .during(Duration.ofSeconds(2))
         .atMost(Duration.ofSeconds(4))
-        .until(() -> job("again-precompute") == null);
+        .until(() -> cluster.job("again-precompute") == null);
   }
 
   @Test
@@ -449,15 +431,15 @@ class ClusterCorrectnessIT {
     createWithPrecompute("held");
     Condition stalled = awaitCondition("held", "Stalled", "True", "NameConflict");
     assertThat(stalled.getMessage()).contains("Job held-precompute", "delete it or rename");
-    assertThat(experiment("held").getStatus().getPhase()).isEqualTo(Phase.PENDING);
+    assertThat(cluster.experiment("held").getStatus().getPhase()).isEqualTo(Phase.PENDING);
     assertThat(events("held")).anyMatch(e -> "NameConflict".equals(e.getReason()));
-    Job untouched = job("held-precompute");
+    Job untouched = cluster.job("held-precompute");
     assertThat(untouched.getMetadata().getOwnerReferences()).isNullOrEmpty();
     // the Job controller writes its status; its spec and labels stay the user's
     assertThat(untouched.getMetadata().getGeneration())
         .isEqualTo(unmanaged.getMetadata().getGeneration());
     assertThat(untouched.getMetadata().getLabels()).doesNotContainKey(ChildNames.EXPERIMENT_LABEL);
-    assertThat(job("held")).as("no training before the soft labels").isNull();
+    assertThat(cluster.job("held")).as("no training before the soft labels").isNull();
   }
 
   @Test
@@ -468,12 +450,12 @@ class ClusterCorrectnessIT {
     awaitCondition("midrun", "Ready", "True", "Running");
 
     // Training fields change only with a new restartNonce: an invalid one in the same edit.
-    patch(
+    cluster.patch(
         "midrun",
         "{\"spec\":{\"restartNonce\":\"2\",\"student\":{\"architecture\":\"transformer9000\"}}}");
     Condition stalled = awaitCondition("midrun", "Stalled", "True", "InvalidSpec");
     assertThat(stalled.getMessage()).contains("spec.student.architecture");
-    KDExperimentStatus s = experiment("midrun").getStatus();
+    KDExperimentStatus s = cluster.experiment("midrun").getStatus();
     assertThat(s.getPhase()).as("the accepted spec keeps running").isEqualTo(Phase.RUNNING);
     assertThat(s.condition("Ready").orElseThrow().getReason()).isEqualTo("InvalidSpec");
     assertThat(s.getAttempt().getNumber()).isEqualTo(1);
@@ -487,7 +469,7 @@ class ClusterCorrectnessIT {
     kubelet.terminated(pod, 0, "Completed", Serialization.asJson(report));
     await()
         .atMost(TIMEOUT)
-        .until(() -> experiment("midrun").getStatus().getPhase() == Phase.SUCCEEDED);
+        .until(() -> cluster.experiment("midrun").getStatus().getPhase() == Phase.SUCCEEDED);
   }
 
   ResourceQuota quota(String name, Map<String, String> hard) {
@@ -530,7 +512,7 @@ class ClusterCorrectnessIT {
     apply("refused");
     Condition ready = awaitCondition("refused", "Ready", "False", "ResourceQuotaExceeded");
     assertThat(ready.getMessage()).contains("exceeded quota", "no-jobs");
-    assertThat(experiment("refused").getStatus().getPhase()).isEqualTo(Phase.PENDING);
+    assertThat(cluster.experiment("refused").getStatus().getPhase()).isEqualTo(Phase.PENDING);
     assertThat(plane.kubectl("get", "kdx", "refused", "-n", ns.name()).orThrow())
         .containsPattern("refused\\s+\\S+\\s+False\\s+Pending");
     await()
@@ -539,16 +521,17 @@ class ClusterCorrectnessIT {
             () ->
                 events("refused").stream()
                     .anyMatch(e -> "ResourceQuotaExceeded".equals(e.getReason())));
-    assertThat(job("refused")).isNull();
+    assertThat(cluster.job("refused")).isNull();
 
     // the quota lifted, the operator's retries (which never give up) create the Job unprompted
     ns.client().resourceQuotas().inNamespace(ns.name()).withName("no-jobs").delete();
-    await().atMost(Duration.ofMinutes(2)).until(() -> job("refused") != null);
+    await().atMost(Duration.ofMinutes(2)).until(() -> cluster.job("refused") != null);
     await()
         .atMost(TIMEOUT)
         .until(
             () ->
-                experiment("refused")
+                cluster
+                    .experiment("refused")
                     .getStatus()
                     .condition("Ready")
                     .map(c -> !"ResourceQuotaExceeded".equals(c.getReason()))
@@ -561,8 +544,8 @@ class ClusterCorrectnessIT {
     apply("podless");
     Condition ready = awaitCondition("podless", "Ready", "False", "ResourceQuotaExceeded");
     assertThat(ready.getMessage()).contains("cannot create its pod", "exceeded quota");
-    assertThat(experiment("podless").getStatus().getPhase()).isEqualTo(Phase.PENDING);
-    assertThat(job("podless")).isNotNull();
+    assertThat(cluster.experiment("podless").getStatus().getPhase()).isEqualTo(Phase.PENDING);
+    assertThat(cluster.job("podless")).isNotNull();
     await()
         .atMost(TIMEOUT)
         .until(
@@ -637,8 +620,8 @@ class ClusterCorrectnessIT {
             "-f",
             "-")
         .orThrow();
-    await().atMost(TIMEOUT).until(() -> job("queued") != null);
-    Job created = job("queued");
+    await().atMost(TIMEOUT).until(() -> cluster.job("queued") != null);
+    Job created = cluster.job("queued");
     assertThat(created.getSpec().getSuspend()).as("created suspended for admission").isTrue();
     assertThat(created.getMetadata().getLabels())
         .containsEntry("kueue.x-k8s.io/queue-name", "team-a")
@@ -676,7 +659,7 @@ class ClusterCorrectnessIT {
     kubelet.running(kubelet.awaitPod("queued", TIMEOUT));
     awaitCondition("queued", "Ready", "True", "Running");
 
-    patch("queued", "{\"spec\":{\"runPolicy\":{\"suspend\":true}}}");
+    cluster.patch("queued", "{\"spec\":{\"runPolicy\":{\"suspend\":true}}}");
     await()
         .atMost(TIMEOUT)
         .untilAsserted(
@@ -685,21 +668,21 @@ class ClusterCorrectnessIT {
               assertThat(active)
                   .as("the Workload is deactivated, Kueue's documented stop")
                   .isFalse();
-              Job j = job("queued");
+              Job j = cluster.job("queued");
               assertThat(j.getSpec().getSuspend()).isTrue();
               assertThat(j.getMetadata().getLabels())
                   .containsEntry("kueue.x-k8s.io/active", "false");
             });
     awaitCondition("queued", "Suspended", "True", "Suspended");
 
-    patch("queued", "{\"spec\":{\"runPolicy\":{\"suspend\":false}}}");
+    cluster.patch("queued", "{\"spec\":{\"runPolicy\":{\"suspend\":false}}}");
     await()
         .atMost(TIMEOUT)
         .untilAsserted(
             () -> {
               Boolean active = workload("job-queued").get("spec", "active");
               assertThat(active).isTrue();
-              Job j = job("queued");
+              Job j = cluster.job("queued");
               assertThat(j.getMetadata().getLabels())
                   .containsEntry("kueue.x-k8s.io/active", "true");
               assertThat(j.getSpec().getSuspend())

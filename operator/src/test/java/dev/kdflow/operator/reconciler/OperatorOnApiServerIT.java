@@ -7,15 +7,14 @@ import dev.kdflow.api.KDExperiment;
 import dev.kdflow.api.KDExperimentStatus;
 import dev.kdflow.api.KDExperimentStatus.Phase;
 import dev.kdflow.api.trainer.TrainerReport;
-import dev.kdflow.operator.KDFlowOperator;
 import dev.kdflow.operator.testing.ControlPlane;
 import dev.kdflow.operator.testing.Experiments;
 import dev.kdflow.operator.testing.Kubelet;
 import dev.kdflow.operator.testing.Manifests;
+import dev.kdflow.operator.testing.OperatorInNamespace;
 import dev.kdflow.operator.testing.RealCluster;
 import dev.kdflow.operator.testing.RealCluster.TestNamespace;
 import dev.kdflow.operator.testing.TrainerReports;
-import dev.kdflow.operator.trainer.TrainerStatusSource;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ManagedFieldsEntry;
@@ -25,9 +24,9 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.time.Duration;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -46,33 +45,12 @@ class OperatorOnApiServerIT {
 
   TestNamespace ns;
   ControlPlane plane;
-  KDFlowOperator operator;
+  @RegisterExtension final OperatorInNamespace cluster = new OperatorInNamespace();
 
   @BeforeEach
-  void startOperator(TestNamespace ns, ControlPlane plane) {
+  void setUp(TestNamespace ns, ControlPlane plane) {
     this.ns = ns;
     this.plane = plane;
-    // Trainers here are not processes: nothing to poll, the termination message is the result.
-    operator = plane.startOperator(ns.name(), TrainerStatusSource.NONE, Duration.ofMillis(500));
-  }
-
-  @AfterEach
-  void stopOperator() {
-    if (operator != null) {
-      operator.operator().stop();
-    }
-  }
-
-  void apply(String manifest) {
-    plane.kubectlWithInput(manifest, "apply", "-n", ns.name(), "-f", "-").orThrow();
-  }
-
-  KDExperiment experiment(String name) {
-    return ns.client().resources(KDExperiment.class).inNamespace(ns.name()).withName(name).get();
-  }
-
-  Job job(String name) {
-    return ns.client().batch().v1().jobs().inNamespace(ns.name()).withName(name).get();
   }
 
   KDExperimentStatus awaitCondition(String name, String type) {
@@ -81,7 +59,7 @@ class OperatorOnApiServerIT {
         .pollInterval(Duration.ofMillis(200))
         .until(
             () -> {
-              KDExperiment k = experiment(name);
+              KDExperiment k = cluster.experiment(name);
               return k != null
                   && k.getStatus() != null
                   && k.getStatus()
@@ -90,7 +68,7 @@ class OperatorOnApiServerIT {
                       .orElse("")
                       .equals("True");
             });
-    return experiment(name).getStatus();
+    return cluster.experiment(name).getStatus();
   }
 
   static void assertOwnedBy(HasMetadata child, KDExperiment kdx) {
@@ -102,10 +80,10 @@ class OperatorOnApiServerIT {
 
   @Test
   void childrenAreServerSideAppliedAndTheJobControllerRunsThePod() {
-    apply(KD.formatted("ssa"));
-    await().atMost(TIMEOUT).until(() -> job("ssa") != null);
-    KDExperiment kdx = experiment("ssa");
-    Job job = job("ssa");
+    cluster.apply(KD.formatted("ssa"));
+    await().atMost(TIMEOUT).until(() -> cluster.job("ssa") != null);
+    KDExperiment kdx = cluster.experiment("ssa");
+    Job job = cluster.job("ssa");
     assertOwnedBy(job, kdx);
     assertOwnedBy(
         ns.client().configMaps().inNamespace(ns.name()).withName("ssa-experiment").get(), kdx);
@@ -128,7 +106,7 @@ class OperatorOnApiServerIT {
         .atMost(TIMEOUT)
         .untilAsserted(
             () ->
-                assertThat(experiment("ssa").getMetadata().getManagedFields())
+                assertThat(cluster.experiment("ssa").getMetadata().getManagedFields())
                     .as("and patches the status with server-side apply")
                     .anyMatch(
                         f ->
@@ -149,7 +127,7 @@ class OperatorOnApiServerIT {
 
   @Test
   void kubectlGetShowsTheColumnsAndKubectlWaitSeesSuccess() {
-    apply(KD.formatted("waited"));
+    cluster.apply(KD.formatted("waited"));
     Kubelet kubelet = new Kubelet(ns.client(), ns.name());
     Pod pod = kubelet.awaitPod("waited", TIMEOUT);
     kubelet.running(pod);
@@ -177,14 +155,14 @@ class OperatorOnApiServerIT {
     String wide = plane.kubectl("get", "kdflow", "-n", ns.name(), "-o", "wide").orThrow();
     assertThat(wide.lines().findFirst().orElseThrow()).contains("STUDENT", "TEACHER");
     assertThat(wide).containsPattern("waited\\s+\\S+\\s+mlp\\s+cnn");
-    assertThat(job("waited").getStatus().getSucceeded())
+    assertThat(cluster.job("waited").getStatus().getSucceeded())
         .as("the Job controller counted it")
         .isOne();
   }
 
   @Test
   void invalidInputFailsTheJobAtOnceThroughThePodFailurePolicy() {
-    apply(KD.formatted("bad-input"));
+    cluster.apply(KD.formatted("bad-input"));
     Kubelet kubelet = new Kubelet(ns.client(), ns.name());
     Pod pod = kubelet.awaitPod("bad-input", TIMEOUT);
     kubelet.terminated(pod, 2, "Error", "spec.dataset.path: /data/x does not exist");
@@ -192,7 +170,7 @@ class OperatorOnApiServerIT {
     assertThat(s.getPhase()).isEqualTo(Phase.FAILED);
     assertThat(s.getLastFailure().getExitCode()).isEqualTo(2);
     assertThat(s.getLastFailure().getMessage()).contains("spec.dataset.path");
-    assertThat(job("bad-input").getStatus().getConditions())
+    assertThat(cluster.job("bad-input").getStatus().getConditions())
         .as("the real Job controller applied podFailurePolicy FailJob, without a retry")
         .anyMatch(c -> "Failed".equals(c.getType()) && "PodFailurePolicy".equals(c.getReason()));
     assertThat(kubelet.livePods("bad-input")).isEmpty();
@@ -200,7 +178,7 @@ class OperatorOnApiServerIT {
 
   @Test
   void aCrashIsRetriedByTheJobControllerUpToBackoffLimit() {
-    apply(KD.formatted("crashy"));
+    cluster.apply(KD.formatted("crashy"));
     Kubelet kubelet = new Kubelet(ns.client(), ns.name());
     Pod first = kubelet.awaitPod("crashy", TIMEOUT);
     kubelet.terminated(first, 137, "OOMKilled", null);
@@ -211,7 +189,7 @@ class OperatorOnApiServerIT {
     KDExperimentStatus s = awaitCondition("crashy", "Stalled");
     assertThat(s.getPhase()).isEqualTo(Phase.FAILED);
     assertThat(s.getLastFailure().getReason()).isEqualTo("OOMKilled");
-    assertThat(job("crashy").getStatus().getFailed()).isEqualTo(2);
+    assertThat(cluster.job("crashy").getStatus().getFailed()).isEqualTo(2);
   }
 
   static Stream<Arguments> invalidForTheOperator() {
@@ -239,7 +217,7 @@ class OperatorOnApiServerIT {
     if ("spec.training.lrUpdates".equals(path)) {
       manifest = Manifests.with(manifest, "spec.training.lrMode", "step");
     }
-    apply(manifest);
+    cluster.apply(manifest);
     assertThat(
             plane
                 .kubectl(
@@ -251,9 +229,10 @@ class OperatorOnApiServerIT {
                     "--timeout=" + TIMEOUT.toSeconds() + "s")
                 .orThrow())
         .contains("condition met");
-    Condition stalled = experiment("invalid").getStatus().condition("Stalled").orElseThrow();
+    Condition stalled =
+        cluster.experiment("invalid").getStatus().condition("Stalled").orElseThrow();
     assertThat(stalled.getReason()).isEqualTo("InvalidSpec");
     assertThat(stalled.getMessage()).contains(named);
-    assertThat(job("invalid")).as("no Job for an invalid spec").isNull();
+    assertThat(cluster.job("invalid")).as("no Job for an invalid spec").isNull();
   }
 }

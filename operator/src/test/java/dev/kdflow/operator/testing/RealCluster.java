@@ -56,7 +56,15 @@ public @interface RealCluster {
       if (parameter.getParameter().getType() == ControlPlane.class) {
         return plane;
       }
-      // One namespace per test method, shared by its @BeforeEach, test and @AfterEach.
+      return namespace(context);
+    }
+
+    /**
+     * The namespace of the test (or class) {@code context} runs: one per test method, shared by its
+     * {@code @BeforeEach}, test, {@code @AfterEach} and the extensions that run around them.
+     */
+    public static TestNamespace namespace(ExtensionContext context) {
+      ControlPlane plane = ControlPlane.get();
       return context
           .getStore(STORE)
           .getOrComputeIfAbsent(
