@@ -41,7 +41,8 @@ import java.util.function.Consumer;
  *
  * <pre>
  * options: --out DIR (runs/kd-methods)  --seeds 1,2,3  --teacher-epochs 5  --student-epochs 8
- *          --students mlp,cnn  --methods alone,kd,hinton,dkd,ls-kd,dist,fitnets-kd,two-teacher-kd
+ *          --students mlp,cnn
+ *          --methods alone,kd,hinton,dkd,ls-kd,dist,fitnets-kd,two-teacher-kd,alone-aug,kd-aug
  *          --train-limit N  --valid-limit N  --data DIR (Debian's Fashion-MNIST)
  * </pre>
  */
@@ -99,12 +100,31 @@ public final class KDMethodsBenchmark {
    *
    * @param label the row's name
    * @param settings the settings in words
-   * @param apply sets the method on a student spec that already has the teacher
+   * @param apply sets the method on a student spec (one that already has the teacher when {@code
+   *     baseline} is not null); null: nothing to set
+   * @param baseline the row of the student alone this row is compared with (its share of the
+   *     teacher–student gap is measured from that row's mean); null for a row of the student alone
    */
-  record Method(String label, String settings, Consumer<KDExperimentSpec> apply) {}
+  record Method(String label, String settings, Consumer<KDExperimentSpec> apply, String baseline) {
+    /** A distillation row compared with the student alone on unaugmented images. */
+    Method(String label, String settings, Consumer<KDExperimentSpec> apply) {
+      this(label, settings, apply, "alone");
+    }
+
+    /** Whether the row trains with a teacher. */
+    boolean distills() {
+      return baseline != null;
+    }
+  }
+
+  /** Random crop (padding 2) and horizontal flip of every training image, as the teacher had. */
+  private static void cropAndFlip(KDExperimentSpec spec) {
+    spec.getDataset().setRandomCropPadding(2);
+    spec.getDataset().setHorizontalFlip(true);
+  }
 
   static {
-    METHODS.put("alone", new Method("student alone", "cross-entropy only", null));
+    METHODS.put("alone", new Method("student alone", "cross-entropy only", null, null));
     METHODS.put(
         "kd",
         new Method(
@@ -176,6 +196,33 @@ public final class KDMethodsBenchmark {
 
   /** The students' cap on the global gradient norm. */
   static final double STUDENT_CLIP_GRAD_NORM = 5.0;
+
+  static {
+    // KD with augmented views: the teacher labels exactly the crop + flip view the student sees
+    // (every view is a pure function of seed, epoch and index, so kd.precompute can store these
+    // soft labels ahead of time; here the teacher runs in the loop, which gives the same values).
+    // Compared with the student alone trained on the same views, not with the unaugmented one.
+    METHODS.put(
+        "alone-aug",
+        new Method(
+            "student alone, crop + flip",
+            "cross-entropy only; random crop (padding 2) + horizontal flip",
+            KDMethodsBenchmark::cropAndFlip,
+            null));
+    METHODS.put(
+        "kd-aug",
+        new Method(
+            "KDLogitsLoss, crop + flip",
+            "T = 4, α = 0.5; the student and the teacher see the same random crop + flip view"
+                + " (compared with the student alone, crop + flip)",
+            spec -> {
+              cropAndFlip(spec);
+              LossSpec l = spec.getKd().getLoss();
+              l.setTemperature(4.0);
+              l.setDistillationLossCoeff(0.5);
+            },
+            "alone-aug"));
+  }
 
   /** ckpt_best of the second teacher, set before two-teacher KD runs. */
   private static Path secondTeacherCheckpoint;
@@ -281,7 +328,7 @@ public final class KDMethodsBenchmark {
               100.0 * parameters(student) / parameters(TEACHER),
               s.studentEpochs(),
               s.seeds()));
-      Double aloneMean = null;
+      Map<String, Double> means = new LinkedHashMap<>();
       for (String methodName : s.methods()) {
         Method method = METHODS.get(methodName);
         List<Double> top1 = new ArrayList<>();
@@ -291,11 +338,10 @@ public final class KDMethodsBenchmark {
           top1.add(train(spec, run).lastValid().top1());
         }
         double mean = SeededRuns.mean(top1);
-        if ("alone".equals(methodName)) {
-          aloneMean = mean;
-        }
+        means.put(methodName, mean);
+        Double aloneMean = method.distills() ? means.get(method.baseline()) : null;
         Double recovered =
-            aloneMean == null || "alone".equals(methodName) || teacherTop1 <= aloneMean
+            aloneMean == null || teacherTop1 <= aloneMean
                 ? null
                 : (mean - aloneMean) / (teacherTop1 - aloneMean);
         ObjectNode m = studentNode.putObject(methodName);
@@ -432,7 +478,7 @@ public final class KDMethodsBenchmark {
     return spec;
   }
 
-  /** A student with one method (alone when the method has nothing to apply). */
+  /** A student with one method (alone when the method has no baseline to be compared with). */
   static KDExperimentSpec studentSpec(
       Settings s, Student student, long seed, Method method, Path teacherCheckpoint) {
     KDExperimentSpec spec = base(s, seed, s.studentEpochs());
@@ -447,7 +493,7 @@ public final class KDMethodsBenchmark {
     t.setLrWarmupSteps(stepsPerEpoch(s));
     t.setWarmupInitialLr(STUDENT_LR / 100);
     t.setClipGradNorm(STUDENT_CLIP_GRAD_NORM);
-    if (method.apply() != null) {
+    if (method.distills()) {
       TeacherSpec teacher = new TeacherSpec();
       teacher.setArchitecture(TEACHER.architecture());
       CheckpointParams c = new CheckpointParams();
@@ -457,6 +503,8 @@ public final class KDMethodsBenchmark {
       // the student's test accuracy is what counts; a teacher pass over the test set per run
       // would cost more than the student's training here
       spec.getKd().setRunTeacherOnValidation(false);
+    }
+    if (method.apply() != null) {
       method.apply().accept(spec);
     }
     return spec;

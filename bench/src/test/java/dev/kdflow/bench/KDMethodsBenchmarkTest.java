@@ -38,10 +38,36 @@ class KDMethodsBenchmarkTest {
       assertThat(JSON.<JsonNode>valueToTree(spec.getTraining()))
           .as(method)
           .isEqualTo(aloneTraining);
-      if (!method.equals("alone")) {
+      KDMethodsBenchmark.Method m = KDMethodsBenchmark.METHODS.get(method);
+      assertThat(spec.getTeacher() != null).as(method + " has a teacher").isEqualTo(m.distills());
+      if (m.distills()) {
         assertThat(spec.getKd().getLoss()).as(method).isNotNull();
+        assertThat(KDMethodsBenchmark.METHODS).as(method).containsKey(m.baseline());
       }
     }
+  }
+
+  @Test
+  void augmentedDistillationIsComparedWithTheStudentAloneOnTheSameViews() {
+    KDMethodsBenchmark.Settings settings = KDMethodsBenchmark.parse(new String[] {});
+    KDMethodsBenchmark.Student student = KDMethodsBenchmark.STUDENTS.get("cnn");
+    Path teacher = Path.of("teacher", "ckpt_best");
+    KDMethodsBenchmark.Method kdAug = KDMethodsBenchmark.METHODS.get("kd-aug");
+    KDExperimentSpec distilled =
+        KDMethodsBenchmark.studentSpec(settings, student, 1, kdAug, teacher);
+    KDExperimentSpec alone =
+        KDMethodsBenchmark.studentSpec(
+            settings, student, 1, KDMethodsBenchmark.METHODS.get(kdAug.baseline()), teacher);
+    KDExperimentSpec unaugmented =
+        KDMethodsBenchmark.studentSpec(
+            settings, student, 1, KDMethodsBenchmark.METHODS.get("kd"), teacher);
+    assertThat(alone.getTeacher()).isNull();
+    assertThat(JSON.<JsonNode>valueToTree(distilled.getDataset()))
+        .isEqualTo(JSON.<JsonNode>valueToTree(alone.getDataset()));
+    assertThat(distilled.getDataset().getRandomCropPadding()).isEqualTo(2);
+    assertThat(distilled.getDataset().getHorizontalFlip()).isTrue();
+    assertThat(unaugmented.getDataset().getRandomCropPadding()).isIn(null, 0);
+    assertThat(KDMethodsBenchmark.METHODS.get("kd").baseline()).isEqualTo("alone");
   }
 
   @Test
