@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fashion-MNIST accuracy of each distillation method (student alone, KDLogitsLoss, HintonKD, DKD,
-# logit standardization + KD, DIST, FitNets + KD, two-teacher KD) for the MLP and the small CNN
-# student, 3 seeds, one CNN teacher (32,64 hidden 128); writes summary.json and summary.md into --out
+# logit standardization + KD, DIST, FitNets + KD, two-teacher KD; then the student alone and
+# KDLogitsLoss on crop + flip views) for the MLP and the small CNN student, 3 seeds, one CNN
+# teacher (32,64 hidden 128); writes summary.json and summary.md into --out
 # (default runs/kd-methods). A rerun resumes from the checkpoints already there, so finished runs
 # cost nothing and new --methods add rows.
 #   bench/kd-methods.sh                                   # the BENCHMARKS.md table
