@@ -159,7 +159,7 @@ public final class Preflight {
       try {
         Optional<LatestState> earlier = new ExperimentDirectory(dir).readLatestState();
         finished = earlier.map(LatestState::epoch).orElse(0);
-        hasLatest = new ExperimentDirectory(dir).hasLatest();
+        hasLatest = earlier.isPresent();
         otherNetwork = earlier.map(st -> otherNetwork(st, spec.getStudent())).orElse(null);
       } catch (IOException e) {
         problems.add(
