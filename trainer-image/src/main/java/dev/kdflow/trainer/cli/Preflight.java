@@ -1,10 +1,7 @@
 package dev.kdflow.trainer.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kdflow.api.KDExperiment;
 import dev.kdflow.api.KDExperimentSpec;
-import dev.kdflow.api.ModelSpec;
 import dev.kdflow.api.TrainingSpec;
 import dev.kdflow.api.validation.InvalidExperimentException;
 import dev.kdflow.api.validation.KDExperimentValidator;
@@ -18,9 +15,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -33,7 +28,6 @@ import java.util.Optional;
  * exist only on a cluster.
  */
 public final class Preflight {
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   /** What the command will do with an experiment. */
   public enum Action {
@@ -160,7 +154,13 @@ public final class Preflight {
         Optional<LatestState> earlier = new ExperimentDirectory(dir).readLatestState();
         finished = earlier.map(LatestState::epoch).orElse(0);
         hasLatest = earlier.isPresent();
-        otherNetwork = earlier.map(st -> otherNetwork(st, spec.getStudent())).orElse(null);
+        otherNetwork =
+            earlier
+                .flatMap(
+                    st ->
+                        st.otherNetwork(
+                            spec.getStudent().getArchitecture(), spec.getStudent().getArchParams()))
+                .orElse(null);
       } catch (IOException e) {
         problems.add(
             ValidationProblem.error(
@@ -302,47 +302,6 @@ public final class Preflight {
   /** The problem, naming the file unless it names one already. */
   private static ValidationProblem in(ValidationProblem p, String file) {
     return p.source() == null ? p.in(file) : p;
-  }
-
-  /**
-   * How the network of an earlier run differs from the one a manifest describes, or null when it is
-   * the same: another architecture, or an arch param both name with another value (a param only one
-   * of them names is left to the architecture's default, so writing a default out changes nothing).
-   */
-  static String otherNetwork(LatestState earlier, ModelSpec student) {
-    if (student == null || earlier.architecture() == null) {
-      return null;
-    }
-    if (!earlier.architecture().equals(student.getArchitecture())) {
-      return earlier.architecture() + ", not " + student.getArchitecture();
-    }
-    Map<String, Object> before = earlier.archParams() == null ? Map.of() : earlier.archParams();
-    Map<String, Object> now = student.getArchParams() == null ? Map.of() : student.getArchParams();
-    for (Map.Entry<String, Object> e : now.entrySet()) {
-      if (before.containsKey(e.getKey()) && !sameValue(before.get(e.getKey()), e.getValue())) {
-        return earlier.architecture()
-            + " with archParams."
-            + e.getKey()
-            + " "
-            + JSON.valueToTree(before.get(e.getKey()))
-            + ", not "
-            + JSON.valueToTree(e.getValue());
-      }
-    }
-    return null;
-  }
-
-  /** JSON equality where 10, 10L and 10.0 are the same number. */
-  private static boolean sameValue(Object a, Object b) {
-    JsonNode x = JSON.valueToTree(a);
-    JsonNode y = JSON.valueToTree(b);
-    return x.equals(
-        (Comparator<JsonNode>)
-            (m, n) ->
-                m.isNumber() && n.isNumber()
-                    ? m.decimalValue().compareTo(n.decimalValue())
-                    : m.equals(n) ? 0 : 1,
-        y);
   }
 
   /**

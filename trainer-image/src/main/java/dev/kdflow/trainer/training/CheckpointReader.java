@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Restores ckpt_latest into a task, its optimizer and its EMA, so that training continues exactly
@@ -21,13 +22,16 @@ import java.util.Map;
 final class CheckpointReader {
   private final ExperimentDirectory dir;
   private final String architecture;
+  private final Map<String, Object> archParams;
 
   /**
    * @param architecture the architecture this run trains (null: not checked)
+   * @param archParams its arch params (null: none)
    */
-  CheckpointReader(ExperimentDirectory dir, String architecture) {
+  CheckpointReader(ExperimentDirectory dir, String architecture, Map<String, Object> archParams) {
     this.dir = dir;
     this.architecture = architecture;
+    this.archParams = archParams;
   }
 
   /**
@@ -48,16 +52,15 @@ final class CheckpointReader {
     Path file = latest.resolve(ExperimentDirectory.STATE_FILE);
     try {
       LatestState state = ExperimentDirectory.readState(latest);
-      if (architecture != null
-          && state.architecture() != null
-          && !architecture.equals(state.architecture())) {
+      Optional<String> other = state.otherNetwork(architecture, archParams);
+      if (other.isPresent()) {
         throw new TrainingFailedException(
             "cannot resume: "
                 + latest
-                + " holds a "
-                + state.architecture()
-                + " student, this run trains "
-                + architecture);
+                + " holds a run of another network ("
+                + other.get()
+                + "); train it under another experiment name, or start over (kdflow run --force"
+                + " keeps the old directory beside the new one)");
       }
       try (NDManager m = root.newSubManager()) {
         file = latest.resolve(Weights.MODULE_FILE);

@@ -117,7 +117,7 @@ public class SupervisedTrainer {
             experimentName,
             dir,
             new CheckpointWriter(dir, experimentName, architecture, archParams, dataDescription),
-            new CheckpointReader(dir, architecture),
+            new CheckpointReader(dir, architecture, archParams),
             this::emit,
             () -> stopRequested);
     TrainingOutcome outcome = loop.run(task, params, trainLoader, validLoader);

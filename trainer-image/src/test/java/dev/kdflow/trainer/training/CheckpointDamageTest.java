@@ -26,8 +26,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A damaged ckpt_latest (truncated tensors, a cut state file) fails the resume with a message that
- * names the damaged file; nothing on disk changes, ckpt_best least of all.
+ * A damaged ckpt_latest (truncated tensors, a cut state file), or one of another network, fails the
+ * resume with a message that names the file; nothing on disk changes, ckpt_best least of all.
  */
 class CheckpointDamageTest {
   private static final Map<String, Object> MLP = Map.of("hiddenSizes", List.of(32));
@@ -61,11 +61,32 @@ class CheckpointDamageTest {
   }
 
   private TrainingOutcome train(int epochs) {
+    return train(epochs, MLP);
+  }
+
+  private TrainingOutcome train(int epochs, Map<String, Object> archParams) {
     Engine.getEngine("PyTorch").setRandomSeed(1);
-    Block mlp = Models.build("mlp", MLP, manager, new Shape(1, 1, 28, 28));
+    Block mlp = Models.build("mlp", archParams, manager, new Shape(1, 1, 28, 28));
     return new SupervisedTrainer("damaged", tmp)
-        .setStudentDescription("mlp", MLP)
+        .setStudentDescription("mlp", archParams)
         .train(mlp, params(epochs), train, valid);
+  }
+
+  @Test
+  void aRunOfAnotherNetworkIsNotResumedAndNothingIsLost() throws IOException {
+    TrainingOutcome first = train(1);
+    Path state = first.latestCheckpoint().resolve(ExperimentDirectory.STATE_FILE);
+    byte[] stateBytes = Files.readAllBytes(state);
+    Path bestModel = first.bestCheckpoint().resolve(Weights.MODEL_FILE);
+    byte[] best = Files.readAllBytes(bestModel);
+    // the same names, another width: refused by name before any tensor is read, as kdflow run's
+    // check refuses it before training starts
+    assertThatThrownBy(() -> train(2, Map.of("hiddenSizes", List.of(16))))
+        .isInstanceOf(TrainingFailedException.class)
+        .hasMessageContaining("cannot resume: " + first.latestCheckpoint())
+        .hasMessageContaining("another network (mlp with archParams.hiddenSizes [32], not [16])");
+    assertThat(Files.readAllBytes(state)).isEqualTo(stateBytes);
+    assertThat(Files.readAllBytes(bestModel)).isEqualTo(best);
   }
 
   @Test
