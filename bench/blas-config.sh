@@ -7,6 +7,7 @@
 # Needs bench compiled (bench/kd-step.sh does it) for the kdflow side.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 reference=${REFERENCE:-../shared/bench/pytorch_kd_step.py}
 echo "CPU: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores visible;" \
   "vector flags: $(grep -m1 -o -wE 'avx|avx2|fma|avx512[a-z_0-9]*|amx[a-z_0-9]*|avx_vnni' /proc/cpuinfo \
@@ -34,7 +35,7 @@ for peer in "$@"; do
 done
 echo "== kdflow (DJL's libtorch: $(ls -d "$HOME"/.djl.ai/pytorch/*/ 2>/dev/null | xargs -n1 basename | tr '\n' ' '))"
 if [[ -f bench/target/classpath.txt ]]; then
-  cp="api/target/classes:trainer-image/target/classes:bench/target/classes:$(cat bench/target/classpath.txt)"
+  bench_cp
   verbose kdflow java -Dai.djl.offline=true -Dorg.slf4j.simpleLogger.defaultLogLevel=error \
     -cp "$cp" dev.kdflow.bench.KDStepBenchmark
 else

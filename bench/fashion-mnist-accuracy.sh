@@ -8,17 +8,15 @@
 # Environment: THREADS (intra-op threads, default 2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 args=("$@")
 if [[ "${1:-}" == "--smoke" ]]; then
   args=(--out runs/fashion-mnist-accuracy-smoke --seeds 1,2 --teacher-epochs 1 --student-epochs 1
         --train-limit 1024 --valid-limit 512 "${@:2}")
 fi
-mvn -o -q -pl bench -am compile dependency:build-classpath \
-  -Dmdep.outputFile=target/classpath.txt >/dev/null
-cp="api/target/classes:trainer-image/target/classes:bench/target/classes:$(cat bench/target/classpath.txt)"
-for lib in /usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4; do
-  [[ -e "$lib" ]] && export LD_PRELOAD="$lib"
-done
+bench_classpath
+bench_tcmalloc optional
+[[ -z $preload ]] || export LD_PRELOAD="$preload"
 exec java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads="${THREADS:-2}" \
   -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
   -cp "$cp" dev.kdflow.bench.FashionMnistAccuracyBenchmark "${args[@]}"

@@ -15,6 +15,7 @@
 # KDFLOW_PYTORCH_FLAVOR), offline.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 modes=full,teacher,student steps=50 warmup=10 reps=3 processes=1 dtype=fp32
 venv="$HOME/.cache/kdflow/torch-2.7.1" out=runs/bench/gpu-smoke
 while [[ $# -gt 0 ]]; do
@@ -44,9 +45,7 @@ gpus=$(nvidia-smi -L 2>/dev/null | grep -c '^GPU ' || true)
   || no_gpu "PyTorch in $venv sees no CUDA device (a CPU-only wheel, or no driver)"
 torch_lib=$("$venv/bin/python" -c 'import os, torch; print(os.path.join(os.path.dirname(torch.__file__), "lib"))')
 
-"$PWD/mvnw" -B -o -q -pl bench -am compile dependency:build-classpath \
-  -Dmdep.outputFile=target/classpath.txt >/dev/null
-cp="api/target/classes:trainer-image/target/classes:bench/target/classes:$(cat bench/target/classpath.txt)"
+bench_classpath
 mkdir -p "$out"
 raw="$out/results.jsonl"
 : >"$raw"

@@ -26,6 +26,7 @@
 #          --reference FILE (../shared/bench/pytorch_kd_step.py)  --glibc
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 threads=2 processes=1 limit= workers=0 venv="$HOME/.cache/kdflow/torch-2.7.1" out=runs/bench/kd-epoch
 reference=../shared/bench/pytorch_kd_step.py glibc=0 cached=0 two_shards=0
 while [[ $# -gt 0 ]]; do
@@ -51,14 +52,8 @@ done
   exit 2
 }
 preload=
-if [[ $glibc == 0 ]]; then
-  preload=/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4
-  [[ -e $preload ]] \
-    || { echo "tcmalloc missing: apt-get install -y libtcmalloc-minimal4 (or --glibc)" >&2; exit 2; }
-fi
-"$PWD/mvnw" -B -o -q -pl bench -am compile dependency:build-classpath \
-  -Dmdep.outputFile=target/classpath.txt >/dev/null
-cp="api/target/classes:trainer-image/target/classes:bench/target/classes:$(cat bench/target/classpath.txt)"
+[[ $glibc == 1 ]] || bench_tcmalloc required
+bench_classpath
 mkdir -p "$out"
 raw="$out/results.jsonl"
 : >"$raw"

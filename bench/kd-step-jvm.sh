@@ -8,6 +8,7 @@
 # Needs what bench/kd-step.sh needs (the reference and the 2.7.1 venv).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 processes=3 out=runs/bench/kd-step-jvm venv="$HOME/.cache/kdflow/torch-2.7.1"
 reference=../shared/bench/pytorch_kd_step.py
 while [[ $# -gt 0 ]]; do
@@ -18,11 +19,8 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 [[ -x $venv/bin/python ]] || { echo "no PyTorch 2.7.1 venv at $venv (see bench/kd-step.sh)" >&2; exit 2; }
-./mvnw -o -q -pl bench -am compile dependency:build-classpath \
-  -Dmdep.outputFile=target/classpath.txt >/dev/null
-cp="api/target/classes:trainer-image/target/classes:bench/target/classes:$(cat bench/target/classpath.txt)"
-preload=/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4
-[[ -e $preload ]] || preload=
+bench_classpath
+bench_tcmalloc optional
 mkdir -p "$out"
 raw="$out/results.txt"
 : >"$raw"

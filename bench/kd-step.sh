@@ -34,6 +34,7 @@
 #   apt-get install -y python3-torch libopenblas0-openmp libtcmalloc-minimal4 dataset-fashion-mnist
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 modes=full,teacher,student threads=2 steps=50 warmup= reps=3 processes=3 batch=256
 out=runs/bench/kd-step reference=../shared/bench/pytorch_kd_step.py glibc=0 cap_both=0
 venv="$HOME/.cache/kdflow/torch-2.7.1" debian=1
@@ -79,15 +80,9 @@ fi
 [[ ${#peers[@]} -gt 0 ]] || { echo "no PyTorch peer to compare with (see --help)" >&2; exit 2; }
 python=/usr/bin/python3
 preload=
-if [[ $glibc == 0 ]]; then
-  preload=/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4
-  [[ -e $preload ]] \
-    || { echo "tcmalloc missing: apt-get install -y libtcmalloc-minimal4 (or --glibc)" >&2; exit 2; }
-fi
+[[ $glibc == 1 ]] || bench_tcmalloc required
 
-"$PWD/mvnw" -B -o -q -pl bench -am compile dependency:build-classpath \
-  -Dmdep.outputFile=target/classpath.txt >/dev/null
-cp="api/target/classes:trainer-image/target/classes:bench/target/classes:$(cat bench/target/classpath.txt)"
+bench_classpath
 # Neither side caps oneDNN's instruction set unless asked: --isa-cap-both caps both at $isa, and
 # an exported ONEDNN_MAX_CPU_ISA reaches both processes as it is.
 isa="${ONEDNN_MAX_CPU_ISA:-AVX2}"

@@ -14,6 +14,7 @@
 # loader-bench/jpeg<size>-<N>/ and torchvision/ (pip install torch==2.7.1 torchvision==0.22.1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 images=20000 file_size=160 image_size=128 batch=128 workers=2 prefetch=2 processes=3
 out=runs/bench/loader cache="$HOME/.cache/kdflow" rss=0
 while [[ $# -gt 0 ]]; do
@@ -52,9 +53,7 @@ dataset() {
   fi
 }
 
-./mvnw -o -q -pl bench -am compile dependency:build-classpath \
-  -Dmdep.outputFile=target/classpath.txt >/dev/null
-cp="api/target/classes:trainer-image/target/classes:bench/target/classes:$(cat bench/target/classpath.txt)"
+bench_classpath
 java_flags=(-Dai.djl.offline=true -Dorg.slf4j.simpleLogger.defaultLogLevel=error)
 mkdir -p "$out"
 
