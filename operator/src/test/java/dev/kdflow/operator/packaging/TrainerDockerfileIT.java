@@ -79,6 +79,8 @@ class TrainerDockerfileIT {
     assertThat(env.get("ENGINE_CACHE_DIR")).startsWith("/opt/kdflow/");
     assertThat(env.get("DJL_CACHE_DIR")).startsWith("/opt/kdflow/");
     assertThat(env).containsEntry("HOME", "/tmp");
+    // dataset file names are decoded in the locale's charset; the CUDA base sets none
+    assertThat(env).containsEntry("LANG", "C.UTF-8");
     assertThat(image.last("WORKDIR").orElseThrow().arguments()).isEqualTo("/tmp");
 
     // The engine is fetched while building, before DJL is switched offline.

@@ -296,13 +296,35 @@ public final class ImageFolder {
     try (Stream<Path> entries = Files.list(dir)) {
       return entries
           .filter(Files::isDirectory)
-          .map(p -> p.getFileName().toString())
-          .filter(name -> !name.startsWith("."))
+          .filter(p -> !p.getFileName().toString().startsWith("."))
+          .map(ImageFolder::readableName)
           .sorted()
           .toList();
     } catch (IOException e) {
       throw new IllegalArgumentException("dataset.path: cannot list " + dir + ": " + e, e);
     }
+  }
+
+  /**
+   * An entry's name, refused when this JVM cannot represent it: the name was decoded with
+   * replacement characters and would not open the file again (a non-ASCII name in a POSIX locale,
+   * or a name that is not valid UTF-8).
+   */
+  private static String readableName(Path entry) {
+    String name = entry.getFileName().toString();
+    if (name.indexOf('\uFFFD') >= 0) {
+      throw new IllegalArgumentException(
+          "dataset.path: the name of "
+              + entry.getParent()
+              + "/"
+              + name
+              + " cannot be read with this JVM's file-name charset ("
+              + System.getProperty("sun.jnu.encoding")
+              + "); run kdflow in a UTF-8 locale (LC_ALL=C.UTF-8, as the kdflow launcher and the"
+              + " trainer image do), or, if the locale is UTF-8 already, rename it so that its"
+              + " name is valid UTF-8 (e.g. convmv -f latin1 -t utf8)");
+    }
+    return name;
   }
 
   /** Sorted non-hidden files with an image extension. */
@@ -319,6 +341,11 @@ public final class ImageFolder {
                     && EXTENSIONS.contains(name.substring(dot + 1).toLowerCase(Locale.ROOT));
               })
           .sorted()
+          .map(
+              p -> {
+                readableName(p);
+                return p;
+              })
           .toList();
     } catch (IOException e) {
       throw new IllegalArgumentException("dataset.path: cannot list " + dir + ": " + e, e);

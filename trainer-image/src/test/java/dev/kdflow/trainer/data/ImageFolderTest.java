@@ -60,6 +60,27 @@ class ImageFolderTest {
   }
 
   @Test
+  void aFileNameThisJvmCannotReadIsRefusedWithTheFix() throws Exception {
+    write(solid(4, 4, Color.RED), dir.resolve("train/red/a.png"));
+    // a Latin-1 name (byte 0xE9), not valid UTF-8 nor ASCII: made by the shell, as Java cannot
+    Process touch =
+        new ProcessBuilder(
+                "bash",
+                "-c",
+                "touch \"$1/train/red/$(printf 'caf\\351.png')\"",
+                "_",
+                dir.toString())
+            .start();
+    assertThat(touch.waitFor()).isZero();
+
+    assertThatThrownBy(() -> ImageFolder.index(dir, true, spec(4)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("dataset.path: the name of " + dir.resolve("train/red") + "/caf")
+        .hasMessageContaining("cannot be read with this JVM's file-name charset")
+        .hasMessageContaining("LC_ALL=C.UTF-8");
+  }
+
+  @Test
   void classesAreSortedFolderNamesAndImagesAlternateBetweenClasses() throws IOException {
     Color dog = new Color(10, 20, 30);
     Color cat = new Color(200, 100, 0);
