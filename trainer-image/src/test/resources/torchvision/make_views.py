@@ -26,7 +26,15 @@ centre = []
 for size in (16, 24):
     out = F.pil_to_tensor(F.center_crop(F.resize(image, size, antialias=True), size))
     centre.append({"size": size, "chw8": out.flatten().tolist()})
+# A CMYK JPEG (ImageNet has a few): its RGB is what PIL's convert("RGB") makes of it.
+image.convert("CMYK").save("cmyk.jpg", quality=95)
+cmyk = F.pil_to_tensor(Image.open("cmyk.jpg").convert("RGB")).flatten().tolist()
 json.dump(
-    {"torchvision": torchvision.__version__, "resized_crop": views, "resize_center_crop": centre},
+    {
+        "torchvision": torchvision.__version__,
+        "resized_crop": views,
+        "resize_center_crop": centre,
+        "cmyk_jpeg_rgb8": cmyk,
+    },
     open("views.json", "w"),
 )

@@ -23,8 +23,8 @@ public final class ImageResizer {
 
   /**
    * RGB planes of an image, CHW, values in [0, 1]. Grey images are read from their raster as stored
-   * (Java's colour conversion would treat grey as linear light and brighten it); alpha is dropped,
-   * as PIL's {@code convert("RGB")} does.
+   * (Java's colour conversion would treat grey as linear light and brighten it), CMYK with PIL's
+   * arithmetic; alpha is dropped, as PIL's {@code convert("RGB")} does.
    *
    * @return {@code 3 * height * width} values
    */
@@ -46,6 +46,28 @@ public final class ImageResizer {
           out[i] = v;
           out[plane + i] = v;
           out[2 * plane + i] = v;
+        }
+      }
+      return out;
+    }
+    if (cm.getColorSpace().getType() == ColorSpace.TYPE_CMYK
+        && image.getRaster().getNumBands() == 4
+        && cm.getComponentSize(0) == 8) {
+      // CMYK JPEGs (a few in ImageNet): Java's colour management converts them through an ICC
+      // profile, to other colours than PIL's convert("RGB") gives a torchvision-trained teacher
+      // (200,20,20 came back as 229,79,79). PIL's arithmetic instead, on the samples as decoded:
+      // 255 - (c + (255 - c) * k / 255), rounded as PIL rounds.
+      Raster raster = image.getRaster();
+      int[] px = new int[4 * w];
+      for (int y = 0; y < h; y++) {
+        raster.getPixels(0, y, w, 1, px);
+        for (int x = 0; x < w; x++) {
+          int k = px[4 * x + 3];
+          int i = y * w + x;
+          for (int c = 0; c < 3; c++) {
+            int v = px[4 * x + c];
+            out[c * plane + i] = Math.max(0, 255 - (v + mulDiv255(255 - v, k))) / 255f;
+          }
         }
       }
       return out;
@@ -82,6 +104,12 @@ public final class ImageResizer {
       }
     }
     return out;
+  }
+
+  /** {@code a * b / 255} rounded as PIL's {@code MULDIV255} rounds it. */
+  private static int mulDiv255(int a, int b) {
+    int t = a * b + 128;
+    return ((t >> 8) + t) >> 8;
   }
 
   /** An unshared 8-bit sRGB(A) raster of interleaved bytes, readable directly. */

@@ -13,9 +13,10 @@ import org.junit.jupiter.api.Test;
 /**
  * Views against torchvision 0.22.1 on a PIL image: {@code resized_crop} (what {@code
  * RandomResizedCrop} runs once it has picked a box) and {@code Resize} + {@code CenterCrop}.
- * Fixture: {@code src/test/resources/torchvision/} ({@code make_views.py} regenerates it). PIL
- * rounds to 8 bits after each of its two passes, kdflow keeps floats, so values may differ by a
- * rounding step or two; a wrong box, filter or offset differs by far more.
+ * Fixture: {@code src/test/resources/torchvision/} ({@code make_views.py} regenerates it), also a
+ * CMYK JPEG and the RGB values PIL's {@code convert("RGB")} gives it. PIL rounds to 8 bits after
+ * each of its two passes, kdflow keeps floats, so values may differ by a rounding step or two; a
+ * wrong box, filter or offset differs by far more.
  */
 class TorchvisionViewsTest {
   private static final float TOLERANCE = 2.5f / 255;
@@ -39,6 +40,16 @@ class TorchvisionViewsTest {
       worst = Math.max(worst, Math.abs(got[i] - want8.get(i).asInt() / 255f));
     }
     assertThat(worst).as("largest difference of %s", what).isLessThanOrEqualTo(TOLERANCE);
+  }
+
+  @Test
+  void aCmykJpegHasTheColoursPilGivesIt() throws Exception {
+    Path jpeg = Path.of(TorchvisionViewsTest.class.getResource("/torchvision/cmyk.jpg").toURI());
+    ImageFolder.Decoded image = ImageFolder.decodeRgb(jpeg);
+    assertThat(image.width()).isEqualTo(37);
+    assertThat(image.height()).isEqualTo(29);
+    // the same arithmetic on the same decoded samples; Java's colour management was 73 steps off
+    assertMatches(image.planes(), fixture().get("cmyk_jpeg_rgb8"), "CMYK JPEG as RGB");
   }
 
   @Test
