@@ -233,9 +233,7 @@ public final class ImageFolder {
 
   /** Decodes one file into {@code 3 x size x size} planes. */
   static float[] decode(Path file, int size) {
-    Decoded image = decodeRgb(file);
-    return ImageResizer.resizeShorterSideAndCenterCrop(
-        image.planes(), 3, image.height(), image.width(), size);
+    return ImageResizer.resizeShorterSideAndCenterCrop(read(file), size);
   }
 
   /**
@@ -244,6 +242,17 @@ public final class ImageFolder {
    * @throws IllegalArgumentException naming the file when it cannot be decoded
    */
   public static Decoded decodeRgb(Path file) {
+    BufferedImage image = read(file);
+    return new Decoded(ImageResizer.toRgbPlanes(image), image.getHeight(), image.getWidth());
+  }
+
+  /**
+   * Decodes one file as ImageIO stores it (views are made from it row by row: {@link
+   * ImageResizer}).
+   *
+   * @throws IllegalArgumentException naming the file when it cannot be decoded
+   */
+  static BufferedImage read(Path file) {
     BufferedImage image;
     try {
       image = ImageIO.read(file.toFile());
@@ -262,7 +271,7 @@ public final class ImageFolder {
               + file
               + " (not a JPEG or PNG ImageIO can read); re-encode it or remove it.");
     }
-    return new Decoded(ImageResizer.toRgbPlanes(image), image.getHeight(), image.getWidth());
+    return image;
   }
 
   /** {@code dataset.imageSize}, default 224. */

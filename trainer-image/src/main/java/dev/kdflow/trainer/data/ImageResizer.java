@@ -33,77 +33,101 @@ public final class ImageResizer {
     int h = image.getHeight();
     int plane = w * h;
     float[] out = new float[3 * plane];
-    ColorModel cm = image.getColorModel();
-    if (cm instanceof ComponentColorModel && cm.getColorSpace().getType() == ColorSpace.TYPE_GRAY) {
-      Raster raster = image.getRaster();
-      float max = (float) ((1L << cm.getComponentSize(0)) - 1);
-      int[] row = new int[w];
-      for (int y = 0; y < h; y++) {
-        raster.getSamples(0, y, w, 1, 0, row);
-        for (int x = 0; x < w; x++) {
-          float v = row[x] / max;
-          int i = y * w + x;
-          out[i] = v;
-          out[plane + i] = v;
-          out[2 * plane + i] = v;
-        }
+    RowReader rows = rowsOf(image);
+    float[] row = new float[3 * w];
+    for (int y = 0; y < h; y++) {
+      rows.read(y, 0, w, row);
+      for (int c = 0; c < 3; c++) {
+        System.arraycopy(row, c * w, out, c * plane + y * w, w);
       }
-      return out;
+    }
+    return out;
+  }
+
+  /**
+   * Reads one row segment of an image: {@code out[c * count + x]} for channel {@code c} and column
+   * {@code left + x} (RGB values in [0, 1] for a decoded image). Resizing reads the source a row at
+   * a time, so a large photo is never held as float planes (a 12-megapixel JPEG would take 144 MB
+   * per worker).
+   */
+  @FunctionalInterface
+  interface RowReader {
+    void read(int y, int left, int count, float[] out);
+  }
+
+  /** Rows of CHW planes. */
+  static RowReader rowsOf(float[] planes, int channels, int height, int width) {
+    return (y, left, count, out) -> {
+      for (int c = 0; c < channels; c++) {
+        System.arraycopy(planes, (c * height + y) * width + left, out, c * count, count);
+      }
+    };
+  }
+
+  /**
+   * Rows of a decoded image, converted as PIL's {@code convert("RGB")} converts: grey from the
+   * stored values, CMYK with PIL's arithmetic, alpha dropped.
+   */
+  static RowReader rowsOf(BufferedImage image) {
+    ColorModel cm = image.getColorModel();
+    Raster raster = image.getRaster();
+    if (cm instanceof ComponentColorModel && cm.getColorSpace().getType() == ColorSpace.TYPE_GRAY) {
+      // Java's colour conversion would treat grey as linear light and brighten it.
+      float max = (float) ((1L << cm.getComponentSize(0)) - 1);
+      return (y, left, count, out) -> {
+        int[] samples = raster.getSamples(left, y, count, 1, 0, (int[]) null);
+        for (int x = 0; x < count; x++) {
+          float v = samples[x] / max;
+          out[x] = v;
+          out[count + x] = v;
+          out[2 * count + x] = v;
+        }
+      };
     }
     if (cm.getColorSpace().getType() == ColorSpace.TYPE_CMYK
-        && image.getRaster().getNumBands() == 4
+        && raster.getNumBands() == 4
         && cm.getComponentSize(0) == 8) {
       // CMYK JPEGs (a few in ImageNet): Java's colour management converts them through an ICC
       // profile, to other colours than PIL's convert("RGB") gives a torchvision-trained teacher
       // (200,20,20 came back as 229,79,79). PIL's arithmetic instead, on the samples as decoded:
       // 255 - (c + (255 - c) * k / 255), rounded as PIL rounds.
-      Raster raster = image.getRaster();
-      int[] px = new int[4 * w];
-      for (int y = 0; y < h; y++) {
-        raster.getPixels(0, y, w, 1, px);
-        for (int x = 0; x < w; x++) {
+      return (y, left, count, out) -> {
+        int[] px = raster.getPixels(left, y, count, 1, (int[]) null);
+        for (int x = 0; x < count; x++) {
           int k = px[4 * x + 3];
-          int i = y * w + x;
           for (int c = 0; c < 3; c++) {
             int v = px[4 * x + c];
-            out[c * plane + i] = Math.max(0, 255 - (v + mulDiv255(255 - v, k))) / 255f;
+            out[c * count + x] = Math.max(0, 255 - (v + mulDiv255(255 - v, k))) / 255f;
           }
         }
-      }
-      return out;
+      };
     }
     if (interleavedRgbBytes(image)) {
       // Decoded JPEGs and most PNGs: read the bytes; getRGB's per-pixel colour-model calls cost
       // as much as the decoding. Same values (sRGB, alpha dropped).
       ComponentSampleModel model = (ComponentSampleModel) image.getSampleModel();
-      byte[] bytes = ((DataBufferByte) image.getRaster().getDataBuffer()).getData();
+      byte[] bytes = ((DataBufferByte) raster.getDataBuffer()).getData();
       int[] bands = model.getBandOffsets();
       int stride = model.getPixelStride();
       int scanline = model.getScanlineStride();
-      for (int y = 0; y < h; y++) {
-        int rowStart = y * scanline;
-        for (int x = 0; x < w; x++) {
+      return (y, left, count, out) -> {
+        int rowStart = y * scanline + left * stride;
+        for (int x = 0; x < count; x++) {
           int p = rowStart + x * stride;
-          int i = y * w + x;
-          out[i] = (bytes[p + bands[0]] & 0xFF) / 255f;
-          out[plane + i] = (bytes[p + bands[1]] & 0xFF) / 255f;
-          out[2 * plane + i] = (bytes[p + bands[2]] & 0xFF) / 255f;
+          out[x] = (bytes[p + bands[0]] & 0xFF) / 255f;
+          out[count + x] = (bytes[p + bands[1]] & 0xFF) / 255f;
+          out[2 * count + x] = (bytes[p + bands[2]] & 0xFF) / 255f;
         }
-      }
-      return out;
+      };
     }
-    int[] row = new int[w];
-    for (int y = 0; y < h; y++) {
-      image.getRGB(0, y, w, 1, row, 0, w);
-      for (int x = 0; x < w; x++) {
-        int argb = row[x];
-        int i = y * w + x;
-        out[i] = ((argb >> 16) & 0xFF) / 255f;
-        out[plane + i] = ((argb >> 8) & 0xFF) / 255f;
-        out[2 * plane + i] = (argb & 0xFF) / 255f;
+    return (y, left, count, out) -> {
+      int[] argb = image.getRGB(left, y, count, 1, null, 0, count);
+      for (int x = 0; x < count; x++) {
+        out[x] = ((argb[x] >> 16) & 0xFF) / 255f;
+        out[count + x] = ((argb[x] >> 8) & 0xFF) / 255f;
+        out[2 * count + x] = (argb[x] & 0xFF) / 255f;
       }
-    }
-    return out;
+    };
   }
 
   /** {@code a * b / 255} rounded as PIL's {@code MULDIV255} rounds it. */
@@ -142,6 +166,17 @@ public final class ImageResizer {
    */
   public static float[] resizedCrop(
       float[] planes, int channels, int height, int width, int[] box, int outSize) {
+    return resizedCrop(
+        rowsOf(planes, channels, height, width), channels, height, width, box, outSize);
+  }
+
+  /** {@link #resizedCrop(float[], int, int, int, int[], int)} straight from a decoded image. */
+  public static float[] resizedCrop(BufferedImage image, int[] box, int outSize) {
+    return resizedCrop(rowsOf(image), 3, image.getHeight(), image.getWidth(), box, outSize);
+  }
+
+  private static float[] resizedCrop(
+      RowReader source, int channels, int height, int width, int[] box, int outSize) {
     int top = box[0];
     int left = box[1];
     int regionHeight = box[2];
@@ -163,19 +198,35 @@ public final class ImageResizer {
     }
     Filter cols = Filter.of(regionWidth, outSize, 0, outSize);
     Filter rows = Filter.of(regionHeight, outSize, 0, outSize);
-    return resample(planes, channels, height, width, top, regionHeight, left, rows, cols, outSize);
+    return resample(source, channels, top, left, rows, cols, outSize);
   }
 
   /**
    * Resizes CHW planes so the shorter side is {@code size} (the longer one keeps the aspect ratio,
    * rounded down) and returns the centred {@code size x size} crop. Only the cropped region is
-   * computed. A side that needs no scaling is copied exactly.
+   * computed, from the source rows and columns it needs. A side that needs no scaling is copied
+   * exactly.
    *
    * @param planes {@code channels * height * width} values, CHW
    * @return {@code channels * size * size} values, CHW
    */
   public static float[] resizeShorterSideAndCenterCrop(
       float[] planes, int channels, int height, int width, int size) {
+    return resizeShorterSideAndCenterCrop(
+        rowsOf(planes, channels, height, width), channels, height, width, size);
+  }
+
+  /**
+   * {@link #resizeShorterSideAndCenterCrop(float[], int, int, int, int)} straight from a decoded
+   * image.
+   */
+  public static float[] resizeShorterSideAndCenterCrop(BufferedImage image, int size) {
+    return resizeShorterSideAndCenterCrop(
+        rowsOf(image), 3, image.getHeight(), image.getWidth(), size);
+  }
+
+  private static float[] resizeShorterSideAndCenterCrop(
+      RowReader source, int channels, int height, int width, int size) {
     if (size <= 0) {
       throw new IllegalArgumentException("dataset.imageSize must be positive, got " + size);
     }
@@ -195,36 +246,32 @@ public final class ImageResizer {
     int left = (int) Math.rint((newWidth - size) / 2.0);
     Filter cols = Filter.of(width, newWidth, left, size);
     Filter rows = Filter.of(height, newHeight, top, size);
-    return resample(planes, channels, height, width, 0, height, 0, rows, cols, size);
+    return resample(source, channels, 0, 0, rows, cols, size);
   }
 
   /**
-   * Separable resampling of the source rows {@code [top, top + rowCount)} and columns from {@code
-   * left}: a horizontal pass over those rows, then a vertical pass. Filter indices are relative to
-   * {@code top} and {@code left}.
+   * Separable resampling: a horizontal pass over the source rows the vertical filter reads, each
+   * read once as a row segment (only the columns the horizontal filter reads), then a vertical
+   * pass. Filter indices are relative to {@code top} and {@code left}.
    */
   private static float[] resample(
-      float[] planes,
-      int channels,
-      int height,
-      int width,
-      int top,
-      int rowCount,
-      int left,
-      Filter rows,
-      Filter cols,
-      int size) {
+      RowReader source, int channels, int top, int left, Filter rows, Filter cols, int size) {
+    int firstRow = rows.start();
+    int rowCount = rows.end() - firstRow;
+    int firstCol = cols.start();
+    int colCount = cols.end() - firstCol;
+    float[] row = new float[channels * colCount];
     float[] horizontal = new float[channels * rowCount * size];
-    for (int c = 0; c < channels; c++) {
-      for (int y = 0; y < rowCount; y++) {
-        int src = (c * height + top + y) * width + left;
+    for (int y = 0; y < rowCount; y++) {
+      source.read(top + firstRow + y, left + firstCol, colCount, row);
+      for (int c = 0; c < channels; c++) {
         int dst = (c * rowCount + y) * size;
         for (int x = 0; x < size; x++) {
           float[] k = cols.weights[x];
-          int from = src + cols.first[x];
+          int from = c * colCount + cols.first[x] - firstCol;
           float sum = 0;
           for (int j = 0; j < k.length; j++) {
-            sum += k[j] * planes[from + j];
+            sum += k[j] * row[from + j];
           }
           horizontal[dst + x] = sum;
         }
@@ -238,7 +285,7 @@ public final class ImageResizer {
         float[] k = rows.weights[y];
         for (int j = 0; j < k.length; j++) {
           float weight = k[j];
-          int src = (c * rowCount + rows.first[y] + j) * size;
+          int src = (c * rowCount + rows.first[y] - firstRow + j) * size;
           for (int x = 0; x < size; x++) {
             out[dst + x] += weight * horizontal[src + x];
           }
@@ -253,6 +300,24 @@ public final class ImageResizer {
    * (PIL's {@code precompute_coeffs} for the bilinear filter), zero weights at either end dropped.
    */
   private record Filter(int[] first, float[][] weights) {
+
+    /** The first source index any output position reads. */
+    int start() {
+      int start = Integer.MAX_VALUE;
+      for (int f : first) {
+        start = Math.min(start, f);
+      }
+      return start;
+    }
+
+    /** One past the last source index any output position reads. */
+    int end() {
+      int end = 0;
+      for (int i = 0; i < first.length; i++) {
+        end = Math.max(end, first[i] + weights[i].length);
+      }
+      return end;
+    }
 
     static Filter of(int inSize, int outSize, int offset, int count) {
       double scale = (double) inSize / outSize;

@@ -3,6 +3,7 @@ package dev.kdflow.trainer.data;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import java.awt.image.BufferedImage;
 import java.nio.FloatBuffer;
 import java.util.ArrayDeque;
 import java.util.NoSuchElementException;
@@ -145,18 +146,14 @@ public final class StreamingImageFolder implements BatchSource {
 
   /** Decodes image {@code i} and writes its epoch view into {@code out} at {@code offset}. */
   private void writeView(int epochIndex, int i, float[] out, int offset) {
-    ImageFolder.Decoded image = ImageFolder.decodeRgb(index.file(i));
+    BufferedImage image = ImageFolder.read(index.file(i));
     SplittableRandom random = SampleAugmentation.random(seed, epochIndex, i);
     float[] square;
     if (augmentation.randomResizedCrop()) {
-      int[] box = augmentation.resizedCropBox(image.height(), image.width(), random);
-      square =
-          ImageResizer.resizedCrop(
-              image.planes(), 3, image.height(), image.width(), box, imageSize);
+      int[] box = augmentation.resizedCropBox(image.getHeight(), image.getWidth(), random);
+      square = ImageResizer.resizedCrop(image, box, imageSize);
     } else {
-      square =
-          ImageResizer.resizeShorterSideAndCenterCrop(
-              image.planes(), 3, image.height(), image.width(), imageSize);
+      square = ImageResizer.resizeShorterSideAndCenterCrop(image, imageSize);
     }
     augmentation.shiftFlipNormalize(
         square, 0, 3, imageSize, imageSize, random, normalization, out, offset);

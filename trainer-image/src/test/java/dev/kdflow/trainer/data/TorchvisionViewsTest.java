@@ -43,6 +43,29 @@ class TorchvisionViewsTest {
   }
 
   @Test
+  void viewsMadeStraightFromTheDecodedImageAreTheViewsOfItsPlanesBitForBit() throws Exception {
+    // streaming reads a decoded image a row at a time instead of converting it to planes first
+    java.awt.image.BufferedImage decoded =
+        ImageFolder.read(
+            Path.of(TorchvisionViewsTest.class.getResource("/torchvision/image.png").toURI()));
+    ImageFolder.Decoded image = image();
+    for (int[] box : new int[][] {{0, 0, 29, 37}, {3, 5, 20, 11}, {10, 2, 7, 30}, {28, 36, 1, 1}}) {
+      for (int size : new int[] {4, 16, 50}) {
+        assertThat(ImageResizer.resizedCrop(decoded, box, size))
+            .isEqualTo(
+                ImageResizer.resizedCrop(
+                    image.planes(), 3, image.height(), image.width(), box, size));
+      }
+    }
+    for (int size : new int[] {4, 16, 29, 40}) {
+      assertThat(ImageResizer.resizeShorterSideAndCenterCrop(decoded, size))
+          .isEqualTo(
+              ImageResizer.resizeShorterSideAndCenterCrop(
+                  image.planes(), 3, image.height(), image.width(), size));
+    }
+  }
+
+  @Test
   void aCmykJpegHasTheColoursPilGivesIt() throws Exception {
     Path jpeg = Path.of(TorchvisionViewsTest.class.getResource("/torchvision/cmyk.jpg").toURI());
     ImageFolder.Decoded image = ImageFolder.decodeRgb(jpeg);
