@@ -46,9 +46,9 @@ public final class ImageResizer {
 
   /**
    * Reads one row segment of an image: {@code out[c * count + x]} for channel {@code c} and column
-   * {@code left + x} (RGB values in [0, 1] for a decoded image). Resizing reads the source a row at
-   * a time, so a large photo is never held as float planes (a 12-megapixel JPEG would take 144 MB
-   * per worker).
+   * {@code left + x} (RGB values in [0, 1] for a decoded image). A reader is used by one thread.
+   * Resizing reads the source a row at a time, so a large photo is never held as float planes (a
+   * 12-megapixel JPEG would take 144 MB per worker).
    */
   @FunctionalInterface
   interface RowReader {
@@ -74,8 +74,9 @@ public final class ImageResizer {
     if (cm instanceof ComponentColorModel && cm.getColorSpace().getType() == ColorSpace.TYPE_GRAY) {
       // Java's colour conversion would treat grey as linear light and brighten it.
       float max = (float) ((1L << cm.getComponentSize(0)) - 1);
+      int[] samples = new int[image.getWidth()];
       return (y, left, count, out) -> {
-        int[] samples = raster.getSamples(left, y, count, 1, 0, (int[]) null);
+        raster.getSamples(left, y, count, 1, 0, samples);
         for (int x = 0; x < count; x++) {
           float v = samples[x] / max;
           out[x] = v;
@@ -91,8 +92,9 @@ public final class ImageResizer {
       // profile, to other colours than PIL's convert("RGB") gives a torchvision-trained teacher
       // (200,20,20 came back as 229,79,79). PIL's arithmetic instead, on the samples as decoded:
       // 255 - (c + (255 - c) * k / 255), rounded as PIL rounds.
+      int[] px = new int[4 * image.getWidth()];
       return (y, left, count, out) -> {
-        int[] px = raster.getPixels(left, y, count, 1, (int[]) null);
+        raster.getPixels(left, y, count, 1, px);
         for (int x = 0; x < count; x++) {
           int k = px[4 * x + 3];
           for (int c = 0; c < 3; c++) {
@@ -120,8 +122,9 @@ public final class ImageResizer {
         }
       };
     }
+    int[] argb = new int[image.getWidth()];
     return (y, left, count, out) -> {
-      int[] argb = image.getRGB(left, y, count, 1, null, 0, count);
+      image.getRGB(left, y, count, 1, argb, 0, count);
       for (int x = 0; x < count; x++) {
         out[x] = ((argb[x] >> 16) & 0xFF) / 255f;
         out[count + x] = ((argb[x] >> 8) & 0xFF) / 255f;

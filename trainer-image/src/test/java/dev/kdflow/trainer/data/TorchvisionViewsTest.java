@@ -4,10 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -44,25 +47,46 @@ class TorchvisionViewsTest {
 
   @Test
   void viewsMadeStraightFromTheDecodedImageAreTheViewsOfItsPlanesBitForBit() throws Exception {
-    // streaming reads a decoded image a row at a time instead of converting it to planes first
-    java.awt.image.BufferedImage decoded =
-        ImageFolder.read(
-            Path.of(TorchvisionViewsTest.class.getResource("/torchvision/image.png").toURI()));
-    ImageFolder.Decoded image = image();
-    for (int[] box : new int[][] {{0, 0, 29, 37}, {3, 5, 20, 11}, {10, 2, 7, 30}, {28, 36, 1, 1}}) {
-      for (int size : new int[] {4, 16, 50}) {
-        assertThat(ImageResizer.resizedCrop(decoded, box, size))
-            .isEqualTo(
-                ImageResizer.resizedCrop(
-                    image.planes(), 3, image.height(), image.width(), box, size));
+    // Streaming reads a decoded image a row segment at a time instead of converting all of it to
+    // planes first; every colour path (interleaved bytes, CMYK, grey, anything else) must agree.
+    BufferedImage png = ImageFolder.read(resource("image.png"));
+    List<BufferedImage> images = new ArrayList<>();
+    images.add(png);
+    images.add(ImageFolder.read(resource("cmyk.jpg")));
+    for (int type :
+        new int[] {
+          BufferedImage.TYPE_BYTE_GRAY,
+          BufferedImage.TYPE_USHORT_GRAY,
+          BufferedImage.TYPE_BYTE_INDEXED,
+          BufferedImage.TYPE_INT_RGB
+        }) {
+      BufferedImage copy = new BufferedImage(png.getWidth(), png.getHeight(), type);
+      copy.getGraphics().drawImage(png, 0, 0, null);
+      images.add(copy);
+    }
+    for (BufferedImage image : images) {
+      float[] planes = ImageResizer.toRgbPlanes(image);
+      int h = image.getHeight();
+      int w = image.getWidth();
+      String what = "image type " + image.getType();
+      for (int[] box :
+          new int[][] {{0, 0, 29, 37}, {3, 5, 20, 11}, {10, 2, 7, 30}, {28, 36, 1, 1}}) {
+        for (int size : new int[] {4, 16, 50}) {
+          assertThat(ImageResizer.resizedCrop(image, box, size))
+              .as(what)
+              .isEqualTo(ImageResizer.resizedCrop(planes, 3, h, w, box, size));
+        }
+      }
+      for (int size : new int[] {4, 16, 29, 40}) {
+        assertThat(ImageResizer.resizeShorterSideAndCenterCrop(image, size))
+            .as(what)
+            .isEqualTo(ImageResizer.resizeShorterSideAndCenterCrop(planes, 3, h, w, size));
       }
     }
-    for (int size : new int[] {4, 16, 29, 40}) {
-      assertThat(ImageResizer.resizeShorterSideAndCenterCrop(decoded, size))
-          .isEqualTo(
-              ImageResizer.resizeShorterSideAndCenterCrop(
-                  image.planes(), 3, image.height(), image.width(), size));
-    }
+  }
+
+  private static Path resource(String name) throws URISyntaxException {
+    return Path.of(TorchvisionViewsTest.class.getResource("/torchvision/" + name).toURI());
   }
 
   @Test
