@@ -23,10 +23,10 @@ import javax.imageio.ImageIO;
  * </pre>
  *
  * Classes are the sorted sub-folder names of {@code train/}; validation folders must use a subset
- * of them. {@link #index} lists a split; {@link #decodeRgb} decodes one image with ImageIO to RGB.
- * Training streams the images ({@link ImageFolderSplit}); {@link #load} holds a small split in
- * memory, each image resized so its shorter side is {@code dataset.imageSize} and centre-cropped to
- * a square (see {@link ImageResizer}), the validation view.
+ * of them. {@link #index} lists a split; {@link #read} decodes one image with ImageIO. Training
+ * streams the images ({@link ImageFolderSplit}); {@link #load} holds a small split in memory, each
+ * image resized so its shorter side is {@code dataset.imageSize} and centre-cropped to a square
+ * (see {@link ImageResizer}), the validation view.
  *
  * <p>Images are ordered round-robin over the classes (first image of every class, then the second,
  * ...; files sorted by name within a class), so {@code trainLimit}/{@code validLimit} - which keep
@@ -148,7 +148,7 @@ public final class ImageFolder {
               + splitDir.getFileName()
               + "/<class>/.");
     }
-    List<List<Path>> filesPerClass = new ArrayList<>();
+    List<List<String>> filesPerClass = new ArrayList<>();
     for (int i = 0; i < classes.size(); i++) {
       filesPerClass.add(List.of());
     }
@@ -164,7 +164,7 @@ public final class ImageFolder {
                 + String.join(", ", classes)
                 + "); validation classes must also exist under train/.");
       }
-      List<Path> files = imageFiles(splitDir.resolve(name));
+      List<String> files = imageFiles(splitDir.resolve(name));
       if (files.isEmpty()) {
         throw new IllegalArgumentException(
             "dataset.path: "
@@ -189,9 +189,9 @@ public final class ImageFolder {
     int longest = filesPerClass.stream().mapToInt(List::size).max().orElse(0);
     for (int i = 0; i < longest && n < count; i++) {
       for (int label = 0; label < classes.size() && n < count; label++) {
-        List<Path> classFiles = filesPerClass.get(label);
+        List<String> classFiles = filesPerClass.get(label);
         if (i < classFiles.size()) {
-          names[n] = classFiles.get(i).getFileName().toString();
+          names[n] = classFiles.get(i);
           labels[n] = label;
           n++;
         }
@@ -222,28 +222,9 @@ public final class ImageFolder {
     }
   }
 
-  /**
-   * An image decoded to RGB planes at its own size.
-   *
-   * @param planes {@code 3 * height * width} values in [0, 1], CHW
-   * @param height rows
-   * @param width columns
-   */
-  public record Decoded(float[] planes, int height, int width) {}
-
   /** Decodes one file into {@code 3 x size x size} planes. */
   static float[] decode(Path file, int size) {
     return ImageResizer.resizeShorterSideAndCenterCrop(read(file), size);
-  }
-
-  /**
-   * Decodes one file to RGB planes at its own size.
-   *
-   * @throws IllegalArgumentException naming the file when it cannot be decoded
-   */
-  public static Decoded decodeRgb(Path file) {
-    BufferedImage image = read(file);
-    return new Decoded(ImageResizer.toRgbPlanes(image), image.getHeight(), image.getWidth());
   }
 
   /**
@@ -336,8 +317,11 @@ public final class ImageFolder {
     return name;
   }
 
-  /** Sorted non-hidden files with an image extension. */
-  private static List<Path> imageFiles(Path dir) {
+  /**
+   * Names of the non-hidden files with an image extension, sorted as their paths sort (by bytes:
+   * code-point order, as Python's {@code sorted()} orders them for torchvision).
+   */
+  private static List<String> imageFiles(Path dir) {
     try (Stream<Path> entries = Files.list(dir)) {
       return entries
           .filter(Files::isRegularFile)
@@ -350,11 +334,7 @@ public final class ImageFolder {
                     && EXTENSIONS.contains(name.substring(dot + 1).toLowerCase(Locale.ROOT));
               })
           .sorted()
-          .map(
-              p -> {
-                readableName(p);
-                return p;
-              })
+          .map(ImageFolder::readableName)
           .toList();
     } catch (IOException e) {
       throw new IllegalArgumentException("dataset.path: cannot list " + dir + ": " + e, e);

@@ -147,11 +147,6 @@ public final class ExperimentDirectory {
         Locale.ROOT, "%s-shard-%05d-of-%05d%s", views, shard, shards, SHARD_DATA_SUFFIX);
   }
 
-  /** Whether a complete ckpt_latest exists (or its complete previous version). */
-  public boolean hasLatest() throws IOException {
-    return AtomicDirectory.resolve(latest()) != null;
-  }
-
   /**
    * ckpt_latest's state, or empty when there is no ckpt_latest.
    *
@@ -164,11 +159,6 @@ public final class ExperimentDirectory {
       return Optional.empty();
     }
     return Optional.of(readState(latest));
-  }
-
-  /** Epochs completed according to ckpt_latest; 0 when there is none. */
-  public int finishedEpochs() throws IOException {
-    return readLatestState().map(LatestState::epoch).orElse(0);
   }
 
   /** ckpt_best's sidecar, or empty when there is no ckpt_best. */

@@ -31,9 +31,8 @@ class TorchvisionViewsTest {
     }
   }
 
-  private static ImageFolder.Decoded image() throws URISyntaxException {
-    Path png = Path.of(TorchvisionViewsTest.class.getResource("/torchvision/image.png").toURI());
-    return ImageFolder.decodeRgb(png);
+  private static BufferedImage image() throws URISyntaxException {
+    return ImageFolder.read(resource("image.png"));
   }
 
   private static void assertMatches(float[] got, JsonNode want8, String what) {
@@ -49,7 +48,7 @@ class TorchvisionViewsTest {
   void viewsMadeStraightFromTheDecodedImageAreTheViewsOfItsPlanesBitForBit() throws Exception {
     // Streaming reads a decoded image a row segment at a time instead of converting all of it to
     // planes first; every colour path (interleaved bytes, CMYK, grey, anything else) must agree.
-    BufferedImage png = ImageFolder.read(resource("image.png"));
+    BufferedImage png = image();
     List<BufferedImage> images = new ArrayList<>();
     images.add(png);
     images.add(ImageFolder.read(resource("cmyk.jpg")));
@@ -91,39 +90,36 @@ class TorchvisionViewsTest {
 
   @Test
   void aCmykJpegHasTheColoursPilGivesIt() throws Exception {
-    Path jpeg = Path.of(TorchvisionViewsTest.class.getResource("/torchvision/cmyk.jpg").toURI());
-    ImageFolder.Decoded image = ImageFolder.decodeRgb(jpeg);
-    assertThat(image.width()).isEqualTo(37);
-    assertThat(image.height()).isEqualTo(29);
+    BufferedImage image = ImageFolder.read(resource("cmyk.jpg"));
+    assertThat(image.getWidth()).isEqualTo(37);
+    assertThat(image.getHeight()).isEqualTo(29);
     // the same arithmetic on the same decoded samples; Java's colour management was 73 steps off
-    assertMatches(image.planes(), fixture().get("cmyk_jpeg_rgb8"), "CMYK JPEG as RGB");
+    assertMatches(
+        ImageResizer.toRgbPlanes(image), fixture().get("cmyk_jpeg_rgb8"), "CMYK JPEG as RGB");
   }
 
   @Test
   void resizedCropsMatchTorchvision() throws Exception {
-    ImageFolder.Decoded image = image();
-    assertThat(image.width()).isEqualTo(37);
-    assertThat(image.height()).isEqualTo(29);
+    BufferedImage image = image();
+    assertThat(image.getWidth()).isEqualTo(37);
+    assertThat(image.getHeight()).isEqualTo(29);
     for (JsonNode view : fixture().get("resized_crop")) {
       int[] box = new int[4];
       for (int i = 0; i < 4; i++) {
         box[i] = view.get("box").get(i).asInt();
       }
       int size = view.get("size").asInt();
-      float[] got =
-          ImageResizer.resizedCrop(image.planes(), 3, image.height(), image.width(), box, size);
+      float[] got = ImageResizer.resizedCrop(image, box, size);
       assertMatches(got, view.get("chw8"), "resized_crop " + view.get("box"));
     }
   }
 
   @Test
   void resizeAndCentreCropMatchTorchvision() throws Exception {
-    ImageFolder.Decoded image = image();
+    BufferedImage image = image();
     for (JsonNode view : fixture().get("resize_center_crop")) {
       int size = view.get("size").asInt();
-      float[] got =
-          ImageResizer.resizeShorterSideAndCenterCrop(
-              image.planes(), 3, image.height(), image.width(), size);
+      float[] got = ImageResizer.resizeShorterSideAndCenterCrop(image, size);
       assertMatches(got, view.get("chw8"), "resize + centre crop to " + size);
     }
   }
