@@ -67,11 +67,10 @@ timed() { # name command...: the command's JSON line plus its peak RSS and the l
   before=$(loadavg)
   env ${preload:+LD_PRELOAD=$preload} /usr/bin/time -v -o "$out/$name.time" "$@" \
     >"$out/$name.out" 2>"$out/$name.log" || { echo "$name failed; see $out/$name.log" >&2; exit 1; }
-  local rss
-  rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$out/$name.time")
+  bench_time_report "$out/$name.time"
   echo "$name: load average before $before, after $(loadavg)" >>"$out/load.txt"
   tail -n 1 "$out/$name.out" \
-    | sed "s/}\$/, \"side\": \"$name\", \"peak_rss_kib\": $rss, \"load_before\": \"$before\"}/"
+    | sed "s/}\$/, \"side\": \"$name\", \"peak_rss_kib\": $kb, \"load_before\": \"$before\"}/"
 }
 epoch=(java -Dai.djl.offline=true -Dorg.slf4j.simpleLogger.defaultLogLevel=error -cp "$cp"
   dev.kdflow.bench.KDEpochBenchmark)

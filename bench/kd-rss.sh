@@ -14,6 +14,7 @@
 #   bench/kd-rss.sh --image-size 64 --memory-limit 1024   # 100,000 images are 4.9 GB as float32
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 runs=1 out=runs/bench/kd-rss cache="$HOME/.cache/kdflow" image_size=32 limit_mib= heap=1g epochs=1
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -95,14 +96,8 @@ YAML
     [[ -z $cgroup ]] || echo 0 >"$cgroup/$peak_file" 2>/dev/null || true
     JAVA_OPTS=-Xmx$heap limited /usr/bin/time -v -o "$out/kd-$n-$r.time" ./kdflow run "$out/kd-$n.yaml" \
       --force --progress plain >"$out/kd-$n-$r.log" 2>&1 || true
-    kb=$(grep 'Maximum resident set size' "$out/kd-$n-$r.time" | awk '{print $NF}' || true)
-    wall=$(grep 'Elapsed (wall clock)' "$out/kd-$n-$r.time" | awk '{print $NF}' || true)
-    status=$(grep 'Exit status' "$out/kd-$n-$r.time" | awk '{print $NF}' || true)
+    bench_time_report "$out/kd-$n-$r.time"
     steps=$(grep -oE 'epoch [0-9]+/[0-9]+ step [0-9]+/[0-9]+|NaN at epoch [0-9]+, step [0-9]+' "$out/kd-$n-$r.log" | tail -n 1 || true)
-    # a run the limit killed ends on a signal, which time reports instead of an exit status
-    signal=$(grep -oE 'terminated by signal [0-9]+' "$out/kd-$n-$r.time" || true)
-    [[ -z $signal ]] || status="$signal"
-    kb=${kb:-0} wall=${wall:-?} status=${status:-?}
     group_peak=null
     [[ -z $cgroup ]] || group_peak=$(($(cat "$cgroup/$peak_file") / 1024))
     echo "{\"images\": $n, \"peak_rss_kib\": $kb, \"cgroup_peak_kib\": $group_peak, \"wall\": \"$wall\", \"exit\": \"$status\", \"last\": \"$steps\"}" |

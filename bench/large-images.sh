@@ -7,6 +7,7 @@
 #   bench/large-images.sh --workers "1 2 4 8"
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 workers="2 4" out=runs/bench/large-images cache="$HOME/.cache/kdflow"
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -49,9 +50,7 @@ for w in $workers; do
   echo "large-images: $w worker thread(s) ..." >&2
   /usr/bin/time -v -o "$out/large-$w.time" ./kdflow run "$out/large.yaml" --force --progress plain \
     "dataset.numWorkers=$w" >"$out/large-$w.log" 2>&1 || true
-  kb=$(grep 'Maximum resident set size' "$out/large-$w.time" | awk '{print $NF}' || true)
-  wall=$(grep 'Elapsed (wall clock)' "$out/large-$w.time" | awk '{print $NF}' || true)
-  status=$(grep 'Exit status' "$out/large-$w.time" | awk '{print $NF}' || true)
-  echo "| $w | $((${kb:-0} / 1024)) MiB | ${wall:-?} | ${status:-?} |" >>"$out/summary.md"
+  bench_time_report "$out/large-$w.time"
+  echo "| $w | $((kb / 1024)) MiB | $wall | $status |" >>"$out/summary.md"
 done
 cat "$out/summary.md"

@@ -26,3 +26,12 @@ bench_tcmalloc() {
     exit 2
   fi
 }
+
+# The figures of a GNU `time -v` report into $kb (peak RSS, KiB), $wall and $status ("0", or
+# "terminated by signal N" for a process killed, e.g. by a memory limit); 0 / ? when missing.
+bench_time_report() {
+  kb=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$1")
+  wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$1")
+  status=$(grep -oE 'terminated by signal [0-9]+' "$1" || sed -n 's/.*Exit status: //p' "$1")
+  kb=${kb:-0} wall=${wall:-?} status=${status:-?}
+}
